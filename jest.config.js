@@ -1,0 +1,25 @@
+// ESM Jest: NestJS 12 ships ESM only, so tests run under node --experimental-vm-modules.
+const aliases = Object.fromEntries(
+  ['config', 'database', 'observability', 'health', 'auth', 'users', 'audit', 'cache', 'security', 'ai', 'realtime'].map(
+    (name) => [`^@gad/${name}$`, `<rootDir>/libs/${name}/src/index.ts`],
+  ),
+);
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  rootDir: '.',
+  testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts', '<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'],
+  moduleNameMapper: {
+    ...aliases,
+    // see test/jest/nestjs-throttler.bridge.js
+    '^@nestjs/throttler$': '<rootDir>/test/jest/nestjs-throttler.bridge.js',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testTimeout: 30_000,
+  maxWorkers: 2,
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+};

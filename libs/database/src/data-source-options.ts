@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import type { AppConfig } from '@gad/config';
+import { CountingTypeOrmLogger } from './query-counter.js';
+
+export interface SchemaParts {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+}
+
+/** One options function for the app, the tests and the migration CLI. */
+export function buildDataSourceOptions(config: AppConfig, schema: SchemaParts): DataSourceOptions {
+  const db = config.database;
+  const common = {
+    type: 'postgres' as const,
+    entities: schema.entities,
+    migrations: schema.migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false, // run by runPendingMigrations under an advisory lock
+    logger: new CountingTypeOrmLogger(),
+    logging: ['query', 'error', 'warn', 'migration'] as const,
+    maxQueryExecutionTime: 1000,
+  };
+  if (db.embedded) {
+    const dir = resolve(join(db.dataDir, 'pglite'));
+    mkdirSync(dir, { recursive: true });
+    return {
+      ...common,
+      logging: [...common.logging],
+      driver: new PGliteDriver({ dataDir: dir }).driver,
+      installExtensions: false,
+    } as DataSourceOptions;
+  }
+  return {
+    ...common,
+    logging: [...common.logging],
+    url: db.url,
+    ssl: db.ssl ? { rejectUnauthorized: false } : false,
+    applicationName: config.app.name,
+    installExtensions: false,
+    extra: {
+      max: db.poolSize + db.maxOverflow,
+      connectionTimeoutMillis: db.poolTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      maxLifetimeSeconds: db.poolRecycleSeconds,
+      statement_timeout: db.commandTimeoutMs,
+      query_timeout: db.commandTimeoutMs + 1000,
+      keepAlive: true,
+      options: '-c jit=off',
+    },
+  } as DataSourceOptions;
+}

@@ -1,0 +1,4 @@
+export * from './data-source-options.js';
+export * from './database.module.js';
+export * from './migration-runner.js';
+export * from './query-counter.js';

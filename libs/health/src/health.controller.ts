@@ -1,0 +1,70 @@
+import { Controller, Get, Header, Inject, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import type { Response } from 'express';
+import { AppConfig } from '@gad/config';
+import { Public } from '@gad/security';
+import { LifecycleService } from './lifecycle.service.js';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
+
+const DATABASE_PING_TIMEOUT_MS = 1500;
+const SHUTTING_DOWN: HealthCheckResult = {
+  status: 'shutting_down',
+  info: {},
+  error: { process: { status: 'down', message: 'shutting down' } },
+  details: { process: { status: 'down', message: 'shutting down' } },
+};
+
+@ApiTags('health')
+@Public()
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly lifecycle: LifecycleService,
+    @Optional() @Inject(READINESS_CHECKS) private readonly extraChecks: ReadinessCheck[] = [],
+  ) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Liveness: the process serves requests. Touches no dependency.' })
+  @ApiOkResponse({ schema: { example: { status: 'ok', version: '1.0.0', environment: 'production', uptime_seconds: 12 } } })
+  live(): { status: 'ok'; version: string; environment: string; uptime_seconds: number } {
+    return {
+      status: 'ok',
+      version: this.config.app.version,
+      environment: this.config.environment,
+      uptime_seconds: Math.round((Date.now() - this.lifecycle.startedAt) / 1000),
+    };
+  }
+
+  @Get('ready')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Readiness: the database (and Redis when configured) answer within a bound. Terminus format.' })
+  @ApiOkResponse({
+    schema: {
+      example: { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: { database: { status: 'up' } } },
+    },
+  })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down, or the process is shutting down (Terminus format).' })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    if (this.lifecycle.isShuttingDown) {
+      res.status(503);
+      return SHUTTING_DOWN;
+    }
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS }),
+        ...this.extraChecks.map((c) => () => c.check()),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './health.module.js';
+export * from './lifecycle.service.js';
+export * from './readiness.js';

@@ -1,0 +1,124 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { PROBLEM_CONTENT_TYPE, ProblemException, statusTitle, type Problem } from './problem.js';
+import { requestIdOf } from './request-id.js';
+
+const GENERIC_DETAIL: Record<number, string> = {
+  400: 'The request is malformed.',
+  401: 'Authentication is required.',
+  403: 'You do not have permission to do this.',
+  404: 'The requested resource was not found.',
+  405: 'This method is not allowed on this resource.',
+  408: 'The request took too long to arrive.',
+  413: 'The request body is too large.',
+  415: 'The request content type is not supported.',
+  429: 'Too many requests: slow down and retry later.',
+  500: 'An unexpected error occurred. It has been logged; quote the request id when reporting it.',
+  503: 'The service is temporarily unavailable. Retry shortly.',
+  504: 'The request timed out.',
+};
+
+export interface MappedProblem {
+  problem: Problem;
+  headers: Record<string, string>;
+  /** True when the error is ours (a bug or an outage), worth an error log with its stack. */
+  unexpected: boolean;
+}
+
+export interface MapOptions {
+  exposeStack: boolean;
+}
+
+/** The one mapper from any thrown value to problem details. Only ProblemException and 4xx texts reach the client. */
+export function toProblem(error: unknown, req: Request, options: MapOptions): MappedProblem {
+  const status = statusOf(error);
+  const unexpected = status >= 500 && !(error instanceof ProblemException);
+  let detail = GENERIC_DETAIL[status] ?? statusTitle(status);
+  let type = 'about:blank';
+  let title = statusTitle(status);
+  let headers: Record<string, string> = {};
+  let errors: Problem['errors'];
+
+  if (error instanceof ProblemException) {
+    ({ detail } = error.problem);
+    type = error.problem.type ?? type;
+    title = error.problem.title ?? title;
+    errors = error.problem.errors;
+    headers = error.problem.headers ?? {};
+  } else if (error instanceof HttpException && status < 500) {
+    detail = clientMessage(error) ?? detail;
+  } else if (isHttpError(error) && status < 500 && error.expose !== false) {
+    // body-parser and friends: their messages describe the client's mistake
+    detail = parserDetail(error) ?? detail;
+  }
+
+  const problem: Problem = {
+    type,
+    title,
+    status,
+    detail,
+    instance: (req.originalUrl ?? req.url ?? '').split('?')[0],
+    request_id: requestIdOf(req),
+  };
+  if (errors) problem.errors = errors;
+  if (options.exposeStack && error instanceof Error && error.stack) problem.stack = error.stack;
+  return { problem, headers, unexpected };
+}
+
+export function sendProblem(res: Response, mapped: MappedProblem): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(mapped.problem.status);
+  for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify(mapped.problem));
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof HttpException) return error.getStatus();
+  if (isHttpError(error)) {
+    const status = error.status ?? error.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 600) return status;
+  }
+  return HttpStatus.INTERNAL_SERVER_ERROR;
+}
+
+function clientMessage(error: HttpException): string | undefined {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.join('; ');
+  return undefined;
+}
+
+interface HttpLikeError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  type?: string;
+  message?: string;
+}
+
+function isHttpError(error: unknown): error is HttpLikeError {
+  return typeof error === 'object' && error !== null && ('status' in error || 'statusCode' in error);
+}
+
+function parserDetail(error: HttpLikeError): string | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return 'The request body is not valid JSON.';
+    case 'entity.too.large':
+      return 'The request body is too large.';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'The request body encoding is not supported.';
+    case 'request.aborted':
+      return 'The request was aborted by the client.';
+    default:
+      return undefined;
+  }
+}

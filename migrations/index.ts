@@ -1,0 +1,5 @@
+// Every migration, in order. Listed explicitly so the app, the tests and the CLI load the same set
+// without globbing (globs differ between ts sources and the compiled dist).
+import { InitialSchema1764300000000 } from './1764300000000-initial-schema.js';
+
+export const MIGRATIONS = [InitialSchema1764300000000];
