@@ -164,6 +164,7 @@ export class AppConfig {
     temperature: number;
     requestTimeoutMs: number;
     maxRequestsPerMinute: number;
+    userMaxRequestsPerMinute: number;
     maxConcurrentRequests: number;
     maxMessageLength: number;
     logRetentionDays: number;
@@ -305,6 +306,7 @@ export function parseConfig(env: Env): ConfigResult {
       temperature: read.number('OPENAI_TEMPERATURE', 0, 2),
       requestTimeoutMs: read.number('AI_REQUEST_TIMEOUT', 0.1) * 1000,
       maxRequestsPerMinute: read.int('AI_MAX_REQUESTS_PER_MINUTE', 1),
+      userMaxRequestsPerMinute: read.int('AI_USER_MAX_REQUESTS_PER_MINUTE', 1),
       maxConcurrentRequests: read.int('AI_MAX_CONCURRENT_REQUESTS', 1),
       maxMessageLength: read.int('AI_MAX_MESSAGE_LENGTH', 1),
       logRetentionDays: read.int('AI_LOG_RETENTION_DAYS', 1),

@@ -396,6 +396,13 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     group: 'AI',
+    name: 'AI_USER_MAX_REQUESTS_PER_MINUTE',
+    kind: 'int',
+    default: '20',
+    description: 'Chats per user per minute, inside the global AI_MAX_REQUESTS_PER_MINUTE window.',
+  },
+  {
+    group: 'AI',
     name: 'AI_MAX_CONCURRENT_REQUESTS',
     kind: 'int',
     default: '5',

@@ -4,3 +4,4 @@ export * from './problem-details.filter.js';
 export * from './problem-mapper.js';
 export * from './request-id.js';
 export * from './validation.js';
+export * from './uuid-param.pipe.js';

@@ -1,0 +1,314 @@
+import { createHmac } from 'node:crypto';
+import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
+import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, adminSession, call, createUser, login, type Session } from './support/http.js';
+import { startApp, type TestApp } from './support/test-app.js';
+import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-env.js';
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function forge(payload: object, secret = TEST_SECRET_KEY, header: object = { alg: 'HS256', typ: 'JWT' }): string {
+  const unsigned = `${b64(header)}.${b64(payload)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+
+describe('auth (PostgreSQL)', () => {
+  let db: ThrowawayDatabase;
+  let t: TestApp;
+  let admin: Session;
+
+  beforeAll(async () => {
+    db = await createThrowawayDatabase();
+    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  describe('first admin', () => {
+    it('is seeded, must change its password, and is held to that everywhere but /auth/* and GET /users/me', async () => {
+      const first = await login(t.api, ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
+      const me = await call('GET', `${t.api}/users/me`, undefined, { token: first.token });
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ email: ADMIN_EMAIL, is_superuser: true, must_change_password: true, roles: ['admin'] });
+      expect(me.body).not.toHaveProperty('hashed_password');
+      const blocked = await call('GET', `${t.api}/users`, undefined, { token: first.token });
+      expect(blocked.status).toBe(403);
+      expect(blocked.body.detail).toMatch(/change your password/);
+      expect((await call('PATCH', `${t.api}/users/me`, { full_name: 'X' }, { token: first.token })).status).toBe(403);
+
+      const weak = await call(
+        'POST',
+        `${t.api}/auth/change-password`,
+        { current_password: TEST_ADMIN_PASSWORD, new_password: 'short' },
+        { token: first.token },
+      );
+      expect(weak.status).toBe(400);
+      expect(weak.body.errors).toEqual([{ field: 'new_password', message: expect.stringMatching(/at least 12 characters/) }]);
+      const wrong = await call(
+        'POST',
+        `${t.api}/auth/change-password`,
+        { current_password: 'not-it-at-all', new_password: ADMIN_NEW_PASSWORD },
+        { token: first.token },
+      );
+      expect(wrong.status).toBe(401);
+
+      const ok = await call(
+        'POST',
+        `${t.api}/auth/change-password`,
+        { current_password: TEST_ADMIN_PASSWORD, new_password: ADMIN_NEW_PASSWORD },
+        { token: first.token },
+      );
+      expect(ok.status).toBe(204);
+      // the session that changed the password is kept
+      const after = await call('GET', `${t.api}/users`, undefined, { token: first.token });
+      expect(after.status).toBe(200);
+      admin = first;
+    });
+
+    it('is not re-created or overwritten by a second seed', async () => {
+      const { AdminSeedService } = await import('@gad/auth');
+      expect(await t.app.get(AdminSeedService).seed()).toBe(false);
+      expect((await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: ADMIN_NEW_PASSWORD })).status).toBe(200);
+    });
+  });
+
+  describe('login', () => {
+    it('returns the token body, no-store, and HttpOnly SameSite=Strict cookies with the right paths', async () => {
+      const res = await call('POST', `${t.api}/auth/login`, { email: 'ADMIN@grupogad.com', password: ADMIN_NEW_PASSWORD });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800 });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const access = res.setCookies.find((c) => c.startsWith('access_token='))!;
+      const refresh = res.setCookies.find((c) => c.startsWith('refresh_token='))!;
+      expect(access).toMatch(/Path=\/;/);
+      expect(refresh).toMatch(/Path=\/api\/v1\/auth;/);
+      for (const cookie of [access, refresh]) {
+        expect(cookie).toMatch(/HttpOnly/);
+        expect(cookie).toMatch(/SameSite=Strict/);
+        expect(cookie).not.toMatch(/Secure/);
+      }
+    });
+
+    it('issues the contract claims', async () => {
+      const res = await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: ADMIN_NEW_PASSWORD });
+      const header = JSON.parse(Buffer.from(res.body.access_token.split('.')[0], 'base64url').toString());
+      expect(header.alg).toBe('HS256');
+      const claims = decode(res.body.access_token);
+      expect(claims).toMatchObject({ email: ADMIN_EMAIL, roles: ['admin'], iss: 'GRUPO_GAD', aud: 'api' });
+      expect(claims.exp - claims.iat).toBe(1800);
+      for (const claim of ['sub', 'jti', 'sid']) expect(typeof claims[claim]).toBe('string');
+    });
+
+    it('accepts the OAuth2 password form', async () => {
+      const res = await call('POST', `${t.api}/auth/login`, undefined, {
+        form: { grant_type: 'password', username: ADMIN_EMAIL, password: ADMIN_NEW_PASSWORD, scope: '' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.token_type).toBe('bearer');
+    });
+
+    it('answers unknown email and wrong password identically', async () => {
+      const unknown = await call(
+        'POST',
+        `${t.api}/auth/login`,
+        { email: 'nobody@example.com', password: 'whatever-password' },
+        { headers: { 'X-Request-Id': 'same' } },
+      );
+      const wrong = await call(
+        'POST',
+        `${t.api}/auth/login`,
+        { email: ADMIN_EMAIL, password: 'wrong-password-here' },
+        { headers: { 'X-Request-Id': 'same' } },
+      );
+      expect(unknown.status).toBe(401);
+      expect(wrong.status).toBe(401);
+      expect(unknown.body).toEqual(wrong.body);
+    });
+
+    it('refuses a password over 72 bytes with 400', async () => {
+      const res = await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: 'é'.repeat(37) });
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toMatch(/72 bytes/);
+    });
+
+    it('answers 403 for an inactive user with the right password', async () => {
+      const user = await createUser(t.api, admin, { email: 'inactive@example.com' });
+      expect((await call('PATCH', `${t.api}/users/${user.id}`, { is_active: false }, { token: admin.token })).status).toBe(200);
+      const res = await call('POST', `${t.api}/auth/login`, { email: user.email, password: user.password });
+      expect(res.status).toBe(403);
+      // and its earlier token stopped working at once
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: user.session.token })).status).toBe(401);
+    });
+
+    it('throttles failed logins with 429 and Retry-After, even for the right password', async () => {
+      const user = await createUser(t.api, admin, { email: 'bruteforce@example.com' });
+      const strict = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '3' });
+      try {
+        for (let i = 0; i < 3; i++) {
+          expect(
+            (await call('POST', `${strict.api}/auth/login`, { email: user.email, password: `wrong-guess-${i}` })).status,
+          ).toBe(401);
+        }
+        const blocked = await call('POST', `${strict.api}/auth/login`, { email: user.email, password: user.password });
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(blocked.headers.get('content-type')).toMatch(/problem\+json/);
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it('keeps serving health while 20 logins hash', async () => {
+      const logins = Array.from({ length: 20 }, () =>
+        call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: ADMIN_NEW_PASSWORD }),
+      );
+      let loginsDone = 0;
+      for (const l of logins) void l.then(() => (loginsDone += 1));
+      const health = await call('GET', `${t.api}/health`);
+      expect(health.status).toBe(200);
+      expect(loginsDone).toBeLessThan(20);
+      await Promise.all(logins);
+    });
+  });
+
+  describe('access tokens', () => {
+    let claims: Record<string, unknown>;
+    beforeAll(() => {
+      claims = decode(admin.token);
+    });
+    const status = async (token: string) => (await call('GET', `${t.api}/users/me`, undefined, { token })).status;
+
+    it('accepts the genuine token, from the header or the access cookie, never from the query string', async () => {
+      expect(await status(admin.token)).toBe(200);
+      expect((await call('GET', `${t.api}/users/me`, undefined, { cookie: `access_token=${admin.token}` })).status).toBe(200);
+      expect((await call('GET', `${t.api}/users/me?access_token=${admin.token}`)).status).toBe(401);
+    });
+
+    it.each([
+      ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`],
+      ['wrong secret', () => forge(claims, 'another-secret-another-secret-another-secret')],
+      [
+        'tampered payload',
+        () => `${admin.token.split('.')[0]}.${b64({ ...claims, roles: ['admin', 'x'] })}.${admin.token.split('.')[2]}`,
+      ],
+      [
+        'expired',
+        () => forge({ ...claims, iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }),
+      ],
+      ['wrong aud', () => forge({ ...claims, aud: 'other' })],
+      ['wrong iss', () => forge({ ...claims, iss: 'someone-else' })],
+      ['missing sub', () => forge({ ...claims, sub: undefined })],
+      ['missing exp', () => forge({ ...claims, exp: undefined })],
+      [
+        'iat in the future',
+        () => forge({ ...claims, iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 7200 }),
+      ],
+      ['HS512', () => forge(claims, TEST_SECRET_KEY, { alg: 'HS512', typ: 'JWT' })],
+      ['garbage', () => 'not.a.jwt'],
+    ])('refuses %s with 401 problem+json', async (_name, make) => {
+      const res = await call('GET', `${t.api}/users/me`, undefined, { token: make() });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    });
+
+    it('refuses a missing token with 401', async () => {
+      expect((await call('GET', `${t.api}/users/me`)).status).toBe(401);
+    });
+  });
+
+  describe('sessions', () => {
+    it('logout revokes the access token at once and clears cookies', async () => {
+      const s = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: s.token })).status).toBe(200);
+      const out = await call('POST', `${t.api}/auth/logout`, undefined, { token: s.token });
+      expect(out.status).toBe(204);
+      expect(out.setCookies.some((c) => /^access_token=;/.test(c))).toBe(true);
+      expect(out.setCookies.some((c) => /^refresh_token=;.*Path=\/api\/v1\/auth/.test(c))).toBe(true);
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: s.token })).status).toBe(401);
+      expect((await call('POST', `${t.api}/auth/refresh`, undefined, { cookie: `refresh_token=${s.refresh}` })).status).toBe(401);
+    });
+
+    it('logout answers 204 when there is nothing to end', async () => {
+      expect((await call('POST', `${t.api}/auth/logout`)).status).toBe(204);
+      expect((await call('POST', `${t.api}/auth/logout`, undefined, { cookie: 'refresh_token=bogus' })).status).toBe(204);
+    });
+
+    it('refresh rotates the token; reusing a rotated one revokes the whole family', async () => {
+      const s = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
+      const r1 = await call('POST', `${t.api}/auth/refresh`, undefined, { cookie: `refresh_token=${s.refresh}` });
+      expect(r1.status).toBe(200);
+      expect(r1.headers.get('cache-control')).toBe('no-store');
+      const rotated = r1.cookies.refresh_token;
+      expect(rotated).toBeDefined();
+      expect(rotated).not.toBe(s.refresh);
+      expect(decode(r1.body.access_token).sid).toBe(decode(s.token).sid);
+
+      const reuse = await call('POST', `${t.api}/auth/refresh`, undefined, { cookie: `refresh_token=${s.refresh}` });
+      expect(reuse.status).toBe(401);
+      // the family is gone: the newest refresh token and every access token of the session
+      expect((await call('POST', `${t.api}/auth/refresh`, undefined, { cookie: `refresh_token=${rotated}` })).status).toBe(401);
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: r1.body.access_token })).status).toBe(401);
+      const audit = await call('GET', `${t.api}/audit?action=auth.refresh_reuse`, undefined, { token: admin.token });
+      expect(audit.body.total).toBeGreaterThanOrEqual(1);
+    });
+
+    it('refresh without a cookie is 401', async () => {
+      expect((await call('POST', `${t.api}/auth/refresh`)).status).toBe(401);
+    });
+
+    it("a password change revokes the user's other sessions", async () => {
+      const user = await createUser(t.api, admin, { email: 'twosessions@example.com' });
+      const other = await login(t.api, user.email, user.password);
+      const res = await call(
+        'POST',
+        `${t.api}/auth/change-password`,
+        { current_password: user.password, new_password: 'Brand-New-Pass-2026' },
+        { token: user.session.token },
+      );
+      expect(res.status).toBe(204);
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: user.session.token })).status).toBe(200);
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: other.token })).status).toBe(401);
+    });
+  });
+
+  describe('audit', () => {
+    it('records logins, failures and password changes without secrets', async () => {
+      for (const action of [
+        'auth.login',
+        'auth.login_failed',
+        'auth.logout',
+        'auth.password_changed',
+        'user.created',
+        'user.updated',
+      ]) {
+        const page = await call('GET', `${t.api}/audit?action=${action}&limit=1`, undefined, { token: admin.token });
+        expect(page.body.total).toBeGreaterThan(0);
+        expect(page.body.items[0].action).toBe(action);
+      }
+      const res = await call('GET', `${t.api}/audit?limit=100`, undefined, { token: admin.token });
+      expect(res.status).toBe(200);
+      const text = JSON.stringify(res.body);
+      expect(text).not.toMatch(/Admin-Changed-Pass|User-Pass-Strong|\$2[aby]\$/);
+      expect(Object.keys(res.body.items[0]).sort()).toEqual([
+        'action',
+        'actor_id',
+        'changes',
+        'created_at',
+        'id',
+        'ip',
+        'request_id',
+        'target_id',
+        'user_agent',
+      ]);
+      expect(res.body.items[0].created_at).toMatch(/Z$/);
+    });
+
+    it('is admin-only and validates its filters', async () => {
+      const user = await createUser(t.api, admin, { email: 'auditreader@example.com' });
+      expect((await call('GET', `${t.api}/audit`, undefined, { token: user.session.token })).status).toBe(403);
+      expect((await call('GET', `${t.api}/audit?actor=not-a-uuid`, undefined, { token: admin.token })).status).toBe(400);
+    });
+  });
+});

@@ -1,0 +1,208 @@
+import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
+import { adminSession, call, createUser, login, type Session } from './support/http.js';
+import { startApp, type TestApp } from './support/test-app.js';
+
+describe('users (PostgreSQL)', () => {
+  let db: ThrowawayDatabase;
+  let t: TestApp;
+  let admin: Session;
+
+  beforeAll(async () => {
+    db = await createThrowawayDatabase();
+    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000' });
+    admin = await adminSession(t.api);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('runs the whole flow: create → sign in → read self → not others → admin patches → delete revokes', async () => {
+    const ana = await createUser(t.api, admin, { email: 'Ana@Example.com', full_name: 'Ana', roles: ['operator'] });
+    expect(ana.email).toBe('ana@example.com');
+    const bob = await createUser(t.api, admin, { email: 'bob@example.com', full_name: 'Bob' });
+
+    const me = await call('GET', `${t.api}/users/me`, undefined, { token: ana.session.token });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({
+      id: ana.id,
+      email: 'ana@example.com',
+      full_name: 'Ana',
+      is_active: true,
+      is_superuser: false,
+      roles: ['operator'],
+      must_change_password: false,
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      updated_at: expect.stringMatching(/Z$/),
+    });
+    expect((await call('GET', `${t.api}/users/${ana.id}`, undefined, { token: ana.session.token })).status).toBe(200);
+
+    // another user's id answers exactly like a missing one
+    const other = await call('GET', `${t.api}/users/${bob.id}`, undefined, {
+      token: ana.session.token,
+      headers: { 'X-Request-Id': 'r' },
+    });
+    const missing = await call('GET', `${t.api}/users/00000000-0000-4000-8000-000000000000`, undefined, {
+      token: ana.session.token,
+      headers: { 'X-Request-Id': 'r' },
+    });
+    expect(other.status).toBe(404);
+    expect({ ...other.body, instance: '' }).toEqual({ ...missing.body, instance: '' });
+
+    expect((await call('GET', `${t.api}/users`, undefined, { token: ana.session.token })).status).toBe(403);
+    expect(
+      (
+        await call(
+          'POST',
+          `${t.api}/users`,
+          { email: 'x@example.com', full_name: 'X', password: 'Another-Strong-2026' },
+          { token: ana.session.token },
+        )
+      ).status,
+    ).toBe(403);
+
+    const patched = await call(
+      'PATCH',
+      `${t.api}/users/${ana.id}`,
+      { full_name: 'Ana María', roles: ['supervisor', 'operator'] },
+      { token: admin.token },
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ full_name: 'Ana María', roles: ['operator', 'supervisor'] });
+
+    expect((await call('DELETE', `${t.api}/users/${ana.id}`, undefined, { token: admin.token })).status).toBe(204);
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: ana.session.token })).status).toBe(401);
+    expect(
+      (await call('POST', `${t.api}/auth/refresh`, undefined, { cookie: `refresh_token=${ana.session.refresh}` })).status,
+    ).toBe(401);
+    expect((await call('DELETE', `${t.api}/users/${ana.id}`, undefined, { token: admin.token })).status).toBe(404);
+    expect((await call('GET', `${t.api}/users/${ana.id}`, undefined, { token: admin.token })).status).toBe(404);
+  });
+
+  it('demoting a user takes effect on their next request', async () => {
+    const sup = await createUser(t.api, admin, { email: 'promote@example.com', roles: ['admin'] });
+    expect((await call('GET', `${t.api}/users`, undefined, { token: sup.session.token })).status).toBe(200);
+    expect((await call('PATCH', `${t.api}/users/${sup.id}`, { roles: ['operator'] }, { token: admin.token })).status).toBe(200);
+    expect((await call('GET', `${t.api}/users`, undefined, { token: sup.session.token })).status).toBe(403);
+  });
+
+  it('lets a user change only their own full_name through /users/me', async () => {
+    const u = await createUser(t.api, admin, { email: 'selfedit@example.com' });
+    const ok = await call('PATCH', `${t.api}/users/me`, { full_name: '  Zoë Ångström  ' }, { token: u.session.token });
+    expect(ok.status).toBe(200);
+    expect(ok.body.full_name).toBe('Zoë Ångström');
+    const sneaky = await call('PATCH', `${t.api}/users/me`, { full_name: 'x', is_superuser: true }, { token: u.session.token });
+    expect(sneaky.status).toBe(400);
+    expect(sneaky.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'is_superuser' })]));
+    expect((await call('PATCH', `${t.api}/users/me`, { full_name: '' }, { token: u.session.token })).status).toBe(400);
+    expect((await call('PATCH', `${t.api}/users/me`, { full_name: 'x'.repeat(201) }, { token: u.session.token })).status).toBe(
+      400,
+    );
+  });
+
+  it.each(["O'Brien", "Robert'); DROP TABLE users;--", '<script>alert(1)</script>', '王小明', 'مريم'])(
+    'stores and returns %s verbatim',
+    async (name) => {
+      const res = await call(
+        'POST',
+        `${t.api}/users`,
+        {
+          email: `n${Buffer.from(name).toString('hex').slice(0, 20)}@example.com`,
+          full_name: name,
+          password: 'Verbatim-Name-2026',
+        },
+        { token: admin.token },
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.full_name).toBe(name);
+      expect((await call('GET', `${t.api}/users/${res.body.id}`, undefined, { token: admin.token })).body.full_name).toBe(name);
+    },
+  );
+
+  it('refuses a duplicate email in any case with 409', async () => {
+    await createUser(t.api, admin, { email: 'dup@example.com' });
+    const res = await call(
+      'POST',
+      `${t.api}/users`,
+      { email: 'DUP@Example.COM', full_name: 'Dup', password: 'Duplicate-Pass-2026' },
+      { token: admin.token },
+    );
+    expect(res.status).toBe(409);
+    expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    const other = await createUser(t.api, admin, { email: 'dup2@example.com' });
+    expect((await call('PATCH', `${t.api}/users/${other.id}`, { email: 'Dup@example.com' }, { token: admin.token })).status).toBe(
+      409,
+    );
+  });
+
+  it.each([
+    ['short', /at least 12 characters/],
+    ['weakpass@example.com', /same as the email/],
+    ['password1234', /too common/],
+    ['a'.repeat(73), /72 bytes/],
+  ])('refuses the weak password %s with 400 naming the rule', async (password, rule) => {
+    const res = await call(
+      'POST',
+      `${t.api}/users`,
+      { email: 'weakpass@example.com', full_name: 'W', password },
+      { token: admin.token },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(rule);
+    expect(res.body.errors[0]).toEqual({ field: 'password', message: expect.stringMatching(rule) });
+  });
+
+  it('validates bodies: unknown fields, bad email, bad roles, wrong types → 400 with field errors', async () => {
+    const cases = [
+      { email: 'a@example.com', full_name: 'A', password: 'Valid-Password-2026', admin: true },
+      { email: 'not-an-email', full_name: 'A', password: 'Valid-Password-2026' },
+      { email: 'b@example.com', full_name: 'A', password: 'Valid-Password-2026', roles: ['god'] },
+      { email: 'c@example.com', full_name: 123, password: 'Valid-Password-2026' },
+      { email: 'd@example.com', full_name: 'A', password: 'Valid-Password-2026', is_active: 'yes' },
+    ];
+    for (const body of cases) {
+      const res = await call('POST', `${t.api}/users`, body, { token: admin.token });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.length).toBeGreaterThan(0);
+    }
+    expect((await call('GET', `${t.api}/users/not-a-uuid`, undefined, { token: admin.token })).status).toBe(400);
+  });
+
+  it('lists in created_at, id order with total, skip and limit bounds', async () => {
+    for (let i = 0; i < 3; i++) await createUser(t.api, admin, { email: `list${i}@example.com` });
+    const all = await call('GET', `${t.api}/users`, undefined, { token: admin.token });
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ skip: 0, limit: 100, total: all.body.items.length });
+    const stamps = all.body.items.map((u: { created_at: string; id: string }) => `${u.created_at}|${u.id}`);
+    expect(stamps).toEqual([...stamps].sort());
+    const page = await call('GET', `${t.api}/users?skip=1&limit=2`, undefined, { token: admin.token });
+    expect(page.body.items.map((u: { id: string }) => u.id)).toEqual(all.body.items.slice(1, 3).map((u: { id: string }) => u.id));
+    expect(page.body).toMatchObject({ skip: 1, limit: 2, total: all.body.total });
+    for (const query of ['limit=0', 'limit=101', 'skip=-1', 'limit=abc', 'skip=1.5']) {
+      expect((await call('GET', `${t.api}/users?${query}`, undefined, { token: admin.token })).status).toBe(400);
+    }
+  });
+
+  it('refuses to let an admin delete or deactivate themselves', async () => {
+    const me = await call('GET', `${t.api}/users/me`, undefined, { token: admin.token });
+    expect((await call('DELETE', `${t.api}/users/${me.body.id}`, undefined, { token: admin.token })).status).toBe(400);
+    expect((await call('PATCH', `${t.api}/users/${me.body.id}`, { is_active: false }, { token: admin.token })).status).toBe(400);
+  });
+
+  it('records user changes in the audit trail without password values', async () => {
+    const u = await createUser(t.api, admin, { email: 'audited@example.com' });
+    await call(
+      'PATCH',
+      `${t.api}/users/${u.id}`,
+      { password: 'Rotated-Password-2026', full_name: 'Audited' },
+      { token: admin.token },
+    );
+    const res = await call('GET', `${t.api}/audit?action=user.updated&limit=5`, undefined, { token: admin.token });
+    const entry = res.body.items.find((i: { target_id: string }) => i.target_id === u.id);
+    expect(entry.changes).toEqual({ full_name: 'Audited', password: '[changed]' });
+    expect(JSON.stringify(res.body)).not.toMatch(/Rotated-Password/);
+    // the password change revoked the user's sessions
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: u.session.token })).status).toBe(401);
+    await login(t.api, u.email, 'Rotated-Password-2026');
+  });
+});

@@ -1,0 +1,19 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '@gad/security';
+import { AuditService } from './audit.service.js';
+import { AuditPageDto, AuditQueryDto } from './dto/audit.dto.js';
+
+@ApiTags('audit')
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Authenticated('admin')
+  @ApiOperation({ summary: 'Audit trail, newest first (admin).' })
+  @ApiOkResponse({ type: AuditPageDto })
+  list(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
+    return this.audit.list({ actor: query.actor, action: query.action }, query.skip, query.limit);
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ClientContext } from '@gad/security';
+import { AuditRepository } from './audit.repository.js';
+import { AuditEntryDto, type AuditPageDto } from './dto/audit.dto.js';
+
+export type AuditAction =
+  | 'auth.login'
+  | 'auth.login_failed'
+  | 'auth.logout'
+  | 'auth.refresh_reuse'
+  | 'auth.password_changed'
+  | 'user.created'
+  | 'user.updated'
+  | 'user.deleted';
+
+export interface AuditEvent {
+  action: AuditAction;
+  actorId?: string | null;
+  targetId?: string | null;
+  changes?: Record<string, unknown>;
+}
+
+const SECRET_FIELDS = /pass|hash|token|secret/i;
+
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger('Audit');
+  private failures = 0;
+
+  constructor(private readonly repository: AuditRepository) {}
+
+  /** Never fails the request it records: a failure is logged and counted. */
+  async record(event: AuditEvent, client: ClientContext): Promise<void> {
+    try {
+      await this.repository.append({
+        action: event.action,
+        actorId: event.actorId ?? null,
+        targetId: event.targetId ?? null,
+        ip: client.ip.slice(0, 64) || null,
+        userAgent: client.userAgent.slice(0, 512) || null,
+        requestId: client.requestId.slice(0, 128) || null,
+        changes: event.changes ? withoutSecrets(event.changes) : null,
+      });
+    } catch (error) {
+      this.failures += 1;
+      this.logger.error({ err: error, action: event.action, request_id: client.requestId }, 'audit write failed');
+    }
+  }
+
+  get failureCount(): number {
+    return this.failures;
+  }
+
+  async list(filter: { actor?: string; action?: string }, skip: number, limit: number): Promise<AuditPageDto> {
+    const [rows, total] = await this.repository.findPage({ actorId: filter.actor, action: filter.action }, skip, limit);
+    return { items: rows.map((r) => AuditEntryDto.from(r)), total, skip, limit };
+  }
+}
+
+/** Password values never reach the trail: a changed secret is recorded as "[changed]". */
+function withoutSecrets(changes: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, SECRET_FIELDS.test(k) ? '[changed]' : v]));
+}

@@ -1,0 +1,14 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity({ name: 'audit_logs' })
+export class AuditLogEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'varchar', length: 64 }) action!: string;
+  @Column({ name: 'actor_id', type: 'uuid', nullable: true }) actorId!: string | null;
+  @Column({ name: 'target_id', type: 'uuid', nullable: true }) targetId!: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) ip!: string | null;
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true }) userAgent!: string | null;
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true }) requestId!: string | null;
+  @Column({ type: 'jsonb', nullable: true }) changes!: Record<string, unknown> | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

@@ -1,0 +1,39 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AppConfig } from '@gad/config';
+import { UsersService } from '@gad/users';
+
+/** Creates the first admin (superuser, must change password) when that email has no account. Idempotent. */
+@Injectable()
+export class AdminSeedService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('AdminSeed');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly users: UsersService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.seed();
+  }
+
+  async seed(): Promise<boolean> {
+    const { email } = this.config.admin;
+    let password = this.config.admin.password;
+    const generated = !password;
+    if (!password) {
+      if (this.config.isProduction) throw new Error('ADMIN_PASSWORD is required in production');
+      password = randomBytes(12).toString('base64url');
+    }
+    const created = await this.users.ensureAdmin(email, password);
+    if (created) {
+      this.logger.log(`admin account ${email} created; it must change its password at first sign-in`);
+      // Printed once to the console on purpose: never to the structured log.
+      if (generated)
+        console.log(
+          `\n  Admin sign-in: ${email} / ${password}\n  (generated because ADMIN_PASSWORD is unset; change it at first sign-in)\n`,
+        );
+    }
+    return created;
+  }
+}

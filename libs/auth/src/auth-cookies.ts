@@ -1,0 +1,51 @@
+import type { CookieOptions, Request, Response } from 'express';
+import type { AppConfig } from '@gad/config';
+
+export const ACCESS_COOKIE = 'access_token';
+export const REFRESH_COOKIE = 'refresh_token';
+
+/** Reads a cookie from the raw header (no cookie-parser needed on the hot path). */
+export function readCookie(req: Pick<Request, 'headers'>, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export class AuthCookies {
+  constructor(private readonly config: AppConfig) {}
+
+  private base(path: string): CookieOptions {
+    return { httpOnly: true, sameSite: 'strict', secure: this.config.security.secureCookies, path };
+  }
+
+  get refreshPath(): string {
+    return `${this.config.app.apiPrefix}/auth`;
+  }
+
+  set(res: Response, accessToken: string, accessTtlSeconds: number, refreshToken: string, refreshExpiresAt: Date): void {
+    res.cookie(ACCESS_COOKIE, accessToken, { ...this.base('/'), maxAge: accessTtlSeconds * 1000 });
+    res.cookie(REFRESH_COOKIE, refreshToken, { ...this.base(this.refreshPath), expires: refreshExpiresAt });
+  }
+
+  clear(res: Response): void {
+    res.clearCookie(ACCESS_COOKIE, this.base('/'));
+    res.clearCookie(REFRESH_COOKIE, this.base(this.refreshPath));
+  }
+}
+
+export function bearerToken(req: Pick<Request, 'headers'>): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, token] = header.split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AppConfig } from '@gad/config';
+import {
+  AllowPendingPasswordChange,
+  Authenticated,
+  Client,
+  CurrentUser,
+  Public,
+  type AuthenticatedUser,
+  type ClientContext,
+} from '@gad/security';
+import { AuthCookies, REFRESH_COOKIE, bearerToken, readCookie, ACCESS_COOKIE } from './auth-cookies.js';
+import { AuthService, type IssuedTokens } from './auth.service.js';
+import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
+
+@ApiTags('auth')
+@AllowPendingPasswordChange()
+@Controller('auth')
+export class AuthController {
+  private readonly cookies: AuthCookies;
+
+  constructor(
+    private readonly auth: AuthService,
+    config: AppConfig,
+  ) {
+    this.cookies = new AuthCookies(config);
+  }
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Sign in with JSON {email, password} or the OAuth2 password form; sets the refresh cookie.' })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiBody({ type: LoginDto })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiUnauthorizedResponse({ description: 'Unknown email or wrong password (same answer for both).' })
+  @ApiForbiddenResponse({ description: 'The account is deactivated.' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed attempts from this address or for this account.' })
+  @ApiBadRequestResponse({ description: 'Malformed body, or a password over 72 bytes.' })
+  async login(
+    @Body() body: LoginDto,
+    @Client() client: ClientContext,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenResponseDto> {
+    const issued = await this.auth.login(body.email ?? body.username ?? '', body.password, client);
+    return this.respond(res, issued);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Rotate the refresh cookie and get a new access token. Reusing a rotated token revokes the session.' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiUnauthorizedResponse({ description: 'No, unknown, expired, revoked or reused refresh token.' })
+  async refresh(
+    @Req() req: Request,
+    @Client() client: ClientContext,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenResponseDto> {
+    try {
+      return this.respond(res, await this.auth.refresh(readCookie(req, REFRESH_COOKIE), client));
+    } catch (error) {
+      this.cookies.clear(res);
+      throw error;
+    }
+  }
+
+  @Post('logout')
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'End the session (refresh cookie or bearer token) and clear cookies. 204 even when there is nothing to end.',
+  })
+  @ApiNoContentResponse()
+  async logout(@Req() req: Request, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.auth.logout(readCookie(req, REFRESH_COOKIE), bearerToken(req) ?? readCookie(req, ACCESS_COOKIE), client);
+    this.cookies.clear(res);
+  }
+
+  @Post('change-password')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiOperation({ summary: 'Change your password; keeps this session, revokes the others, clears must_change_password.' })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({ description: 'The new password breaks a rule (named in the answer).' })
+  @ApiUnauthorizedResponse({ description: 'The current password is wrong.' })
+  async changePassword(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: ChangePasswordDto,
+    @Client() client: ClientContext,
+  ): Promise<void> {
+    await this.auth.changePassword(user, body.current_password, body.new_password, client);
+  }
+
+  private respond(res: Response, issued: IssuedTokens): TokenResponseDto {
+    this.cookies.set(res, issued.accessToken, issued.expiresIn, issued.refreshToken, issued.refreshExpiresAt);
+    res.setHeader('Pragma', 'no-cache');
+    return { access_token: issued.accessToken, token_type: 'bearer', expires_in: issued.expiresIn };
+  }
+}

@@ -1,0 +1,220 @@
+import { HttpStatus, Injectable, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '@gad/config';
+import { AuditService } from '@gad/audit';
+import { ProblemException } from '@gad/observability';
+import type { AuthenticatedUser, ClientContext } from '@gad/security';
+import { PasswordService, UserEvents, UsersService, type Role, type UserEntity } from '@gad/users';
+import { LoginLimiterService } from './login-limiter.service.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { TokenService, hashRefreshToken, type AccessTokenClaims } from './token.service.js';
+
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresAt: Date;
+}
+
+const INVALID_CREDENTIALS = 'Incorrect email or password.';
+
+function unauthorized(detail: string): ProblemException {
+  return new ProblemException(HttpStatus.UNAUTHORIZED, { detail, headers: { 'WWW-Authenticate': 'Bearer' } });
+}
+
+const rolesOf = (user: UserEntity): Role[] => user.roles.map((r) => r.name as Role).sort();
+
+@Injectable()
+export class AuthService implements OnModuleInit {
+  private readonly refreshTtlMs: number;
+
+  constructor(
+    config: AppConfig,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: TokenService,
+    private readonly limiter: LoginLimiterService,
+    private readonly audit: AuditService,
+    private readonly userEvents: UserEvents,
+  ) {
+    this.refreshTtlMs = config.security.refreshTokenExpireDays * 86_400_000;
+  }
+
+  onModuleInit(): void {
+    this.userEvents.subscribe(async (event) => {
+      if (event.type === 'user.deactivated') await this.sessions.revokeUserSessions(event.userId, 'deactivated');
+      if (event.type === 'user.password_changed')
+        await this.sessions.revokeUserSessions(event.userId, 'password_changed', event.keepSessionId);
+      // deletion cascades to sessions and refresh tokens in the database
+    });
+  }
+
+  async login(email: string, password: string, client: ClientContext): Promise<IssuedTokens> {
+    const normalized = email.trim().toLowerCase();
+    const keys = LoginLimiterService.keys(client.ip, normalized);
+    const wait = await this.limiter.retryAfter(keys);
+    if (wait > 0) {
+      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
+        detail: `Too many failed sign-in attempts. Try again in ${wait} seconds.`,
+        headers: { 'Retry-After': String(wait) },
+      });
+    }
+    if (Buffer.byteLength(password, 'utf8') > 72) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, {
+        title: 'Validation failed',
+        detail: "password must be at most 72 bytes (bcrypt's limit)",
+        errors: [{ field: 'password', message: "password must be at most 72 bytes (bcrypt's limit)" }],
+      });
+    }
+
+    const user = await this.users.findByEmail(normalized);
+    const valid = user
+      ? await this.passwords.verify(password, user.hashedPassword)
+      : await this.passwords.verifyAgainstDummy(password);
+    if (!user || !valid) {
+      await this.limiter.recordFailure(keys);
+      await this.audit.record(
+        { action: 'auth.login_failed', targetId: user?.id ?? null, changes: { email: normalized } },
+        client,
+      );
+      throw unauthorized(INVALID_CREDENTIALS);
+    }
+    if (!user.isActive) {
+      await this.audit.record(
+        { action: 'auth.login_failed', actorId: user.id, targetId: user.id, changes: { reason: 'inactive' } },
+        client,
+      );
+      throw new ProblemException(HttpStatus.FORBIDDEN, { detail: 'This account is deactivated. Contact an administrator.' });
+    }
+    await this.limiter.reset(keys[1]);
+    const session = await this.sessions.createSession(
+      user.id,
+      new Date(Date.now() + this.refreshTtlMs),
+      client.ip,
+      client.userAgent,
+    );
+    const issued = await this.issue(user, session.id, session.expiresAt);
+    await this.audit.record(
+      { action: 'auth.login', actorId: user.id, targetId: user.id, changes: { session_id: session.id } },
+      client,
+    );
+    return issued;
+  }
+
+  /** Rotates the refresh token; presenting an already-rotated one revokes the whole family. */
+  async refresh(refreshToken: string | undefined, client: ClientContext): Promise<IssuedTokens> {
+    if (!refreshToken) throw unauthorized('No refresh token: sign in again.');
+    const stored = await this.sessions.findRefreshToken(hashRefreshToken(refreshToken));
+    if (!stored) throw unauthorized('Invalid refresh token: sign in again.');
+    const session = await this.sessions.findSession(stored.sessionId);
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now() || stored.expiresAt.getTime() <= Date.now()) {
+      throw unauthorized('This session has ended: sign in again.');
+    }
+    if (stored.usedAt || !(await this.sessions.markUsed(stored.id))) {
+      await this.sessions.revokeSession(session.id, 'refresh_reuse');
+      await this.audit.record(
+        { action: 'auth.refresh_reuse', actorId: session.userId, targetId: session.userId, changes: { session_id: session.id } },
+        client,
+      );
+      throw unauthorized('This refresh token was already used; the session has been revoked. Sign in again.');
+    }
+    const user = await this.users.findById(session.userId);
+    if (!user || !user.isActive) {
+      await this.sessions.revokeSession(session.id, 'user_inactive');
+      throw unauthorized('This account is no longer active.');
+    }
+    return this.issue(user, session.id, session.expiresAt);
+  }
+
+  /** Ends the session named by the refresh token or the access token; fine when there is none. */
+  async logout(refreshToken: string | undefined, accessToken: string | undefined, client: ClientContext): Promise<void> {
+    let sessionId: string | undefined;
+    let userId: string | null = null;
+    if (refreshToken) {
+      const stored = await this.sessions.findRefreshToken(hashRefreshToken(refreshToken));
+      sessionId = stored?.sessionId;
+    }
+    if (!sessionId && accessToken) {
+      const claims = await this.tokens.verifyAccessToken(accessToken).then(
+        (p) => this.tokens.checkClaims(p),
+        () => undefined,
+      );
+      sessionId = claims?.sid;
+      userId = claims?.sub ?? null;
+    }
+    if (!sessionId) return;
+    const session = await this.sessions.findSession(sessionId);
+    if (session && (await this.sessions.revokeSession(sessionId, 'logout'))) {
+      await this.audit.record(
+        {
+          action: 'auth.logout',
+          actorId: userId ?? session.userId,
+          targetId: session.userId,
+          changes: { session_id: sessionId },
+        },
+        client,
+      );
+    }
+  }
+
+  async changePassword(principal: AuthenticatedUser, current: string, next: string, client: ClientContext): Promise<void> {
+    const user = await this.users.findById(principal.id);
+    if (!user || !(await this.passwords.verify(current, user.hashedPassword))) {
+      throw unauthorized('The current password is incorrect.');
+    }
+    this.passwords.assertAcceptable(next, user.email, 'new_password');
+    if (await this.passwords.verify(next, user.hashedPassword)) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, {
+        title: 'Weak password',
+        detail: 'new_password must differ from the current password',
+        errors: [{ field: 'new_password', message: 'new_password must differ from the current password' }],
+      });
+    }
+    await this.users.changeOwnPassword(user.id, next, principal.sessionId);
+    await this.audit.record({ action: 'auth.password_changed', actorId: user.id, targetId: user.id }, client);
+  }
+
+  /** Verifies an access token and resolves who it belongs to: the one verifier for HTTP and sockets. */
+  async authenticate(token: string): Promise<AuthenticatedUser> {
+    let payload: Record<string, unknown>;
+    try {
+      payload = await this.tokens.verifyAccessToken(token);
+    } catch (error) {
+      const expired = (error as { name?: string }).name === 'TokenExpiredError';
+      throw unauthorized(expired ? 'The access token has expired.' : 'The access token is invalid.');
+    }
+    return this.principalFromPayload(payload);
+  }
+
+  /** After the signature: the claims, the user (still active) and the session (still live). */
+  async principalFromPayload(payload: Record<string, unknown>): Promise<AuthenticatedUser> {
+    const claims = this.tokens.checkClaims(payload);
+    if (!claims) throw unauthorized('The access token is invalid.');
+    const [user, session] = await Promise.all([this.users.findById(claims.sub), this.sessions.findSession(claims.sid)]);
+    if (!user || !user.isActive) throw unauthorized('This account is no longer active.');
+    if (!session || session.userId !== user.id || session.revokedAt || session.expiresAt.getTime() <= Date.now()) {
+      throw unauthorized('This session has ended: sign in again.');
+    }
+    return toPrincipal(user, claims);
+  }
+
+  private async issue(user: UserEntity, sessionId: string, sessionExpiresAt: Date): Promise<IssuedTokens> {
+    const accessToken = await this.tokens.signAccessToken({ id: user.id, email: user.email, roles: rolesOf(user) }, sessionId);
+    const { token, hash } = this.tokens.newRefreshToken();
+    await this.sessions.addRefreshToken(sessionId, hash, sessionExpiresAt);
+    return { accessToken, expiresIn: this.tokens.accessTtlSeconds, refreshToken: token, refreshExpiresAt: sessionExpiresAt };
+  }
+}
+
+function toPrincipal(user: UserEntity, claims: AccessTokenClaims): AuthenticatedUser {
+  return {
+    id: user.id,
+    email: user.email,
+    fullName: user.fullName,
+    roles: rolesOf(user),
+    isSuperuser: user.isSuperuser,
+    mustChangePassword: user.mustChangePassword,
+    sessionId: claims.sid,
+    tokenExpiresAt: claims.exp,
+  };
+}

@@ -1,0 +1,66 @@
+import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ProblemException } from '@gad/observability';
+import { ALLOW_PENDING_PASSWORD_CHANGE_KEY, IS_PUBLIC_KEY, ROLES_KEY, hasRole, type AuthenticatedUser } from '@gad/security';
+import type { Role } from '@gad/users';
+import type { Request } from 'express';
+import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
+import { AuthService } from './auth.service.js';
+
+/** The access token from `Authorization: Bearer` or, for browsers, the access cookie; never the query string. */
+export function extractAccessToken(req: Pick<Request, 'headers'>): string | undefined {
+  return bearerToken(req) ?? readCookie(req, ACCESS_COOKIE);
+}
+
+/**
+ * Global: every route needs a valid access token unless marked @Public(). Verification is
+ * AuthService.authenticate, the same code path sockets use (signature, claims, user, session).
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    if (this.flag(context, IS_PUBLIC_KEY)) return true;
+    const req = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
+    const token = extractAccessToken(req);
+    if (!token) {
+      throw new ProblemException(HttpStatus.UNAUTHORIZED, {
+        detail: 'Authentication is required: send a bearer token.',
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    const user = await this.auth.authenticate(token);
+    if (user.mustChangePassword && !this.flag(context, ALLOW_PENDING_PASSWORD_CHANGE_KEY)) {
+      throw new ProblemException(HttpStatus.FORBIDDEN, {
+        title: 'Password change required',
+        detail: 'You must change your password before using the API: POST /auth/change-password.',
+      });
+    }
+    req.user = user;
+    return true;
+  }
+
+  private flag(context: ExecutionContext, key: string): boolean {
+    return this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) === true;
+  }
+}
+
+/** Global: routes with @Roles(...) / @Authenticated('admin') need one of those roles (a superuser has all). */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    if (!roles || roles.length === 0) return true;
+    const user = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>().user;
+    if (user && hasRole(user, ...roles)) return true;
+    throw new ProblemException(HttpStatus.FORBIDDEN, { detail: `This action requires the ${roles.join(' or ')} role.` });
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Not, type Repository } from 'typeorm';
+import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
+import { SessionEntity } from './entities/session.entity.js';
+
+/** The only code that touches sessions and refresh tokens. */
+@Injectable()
+export class SessionsRepository {
+  constructor(
+    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
+  ) {}
+
+  async createSession(userId: string, expiresAt: Date, ip: string, userAgent: string): Promise<SessionEntity> {
+    return this.sessions.save(this.sessions.create({ userId, expiresAt, ip: ip || null, userAgent: userAgent || null }));
+  }
+
+  findSession(id: string): Promise<SessionEntity | null> {
+    return this.sessions.findOne({ where: { id } });
+  }
+
+  async addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    await this.tokens.save(this.tokens.create({ sessionId, tokenHash, expiresAt }), { reload: false });
+  }
+
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenEntity | null> {
+    return this.tokens.findOne({ where: { tokenHash } });
+  }
+
+  /** Marks a token rotated; false when another request rotated it first (a race counts as reuse). */
+  async markUsed(tokenId: string): Promise<boolean> {
+    const result = await this.tokens.update({ id: tokenId, usedAt: IsNull() }, { usedAt: new Date() });
+    return (result.affected ?? 0) === 1;
+  }
+
+  async revokeSession(id: string, reason: string): Promise<boolean> {
+    const result = await this.sessions.update({ id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Revokes every live session of a user except `keep`; returns the revoked ids. */
+  async revokeUserSessions(userId: string, reason: string, keep?: string): Promise<string[]> {
+    const live = await this.sessions.find({
+      where: keep ? { userId, revokedAt: IsNull(), id: Not(keep) } : { userId, revokedAt: IsNull() },
+      select: { id: true },
+    });
+    if (live.length === 0) return [];
+    const ids = live.map((s) => s.id);
+    await this.sessions
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .whereInIds(ids)
+      .andWhere('revoked_at IS NULL')
+      .execute();
+    return ids;
+  }
+}

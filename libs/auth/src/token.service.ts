@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AppConfig } from '@gad/config';
+import type { Role } from '@gad/users';
+
+export const TOKEN_AUDIENCE = 'api';
+export const CLOCK_SKEW_SECONDS = 30;
+
+export interface AccessTokenClaims {
+  sub: string;
+  email: string;
+  roles: Role[];
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+}
+
+/** Signs and verifies access tokens (HS256 only) and mints opaque refresh tokens. */
+@Injectable()
+export class TokenService {
+  readonly accessTtlSeconds: number;
+
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {
+    this.accessTtlSeconds = config.security.accessTokenExpireMinutes * 60;
+  }
+
+  /** The verification every access token gets, over HTTP (passport-jwt) and sockets alike. */
+  get verifyOptions(): JwtVerifyOptions & { algorithms: ['HS256'] } {
+    return {
+      secret: this.config.security.secretKey,
+      algorithms: ['HS256'],
+      issuer: this.config.app.name,
+      audience: TOKEN_AUDIENCE,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+    };
+  }
+
+  signAccessToken(user: { id: string; email: string; roles: Role[] }, sessionId: string): Promise<string> {
+    return this.jwt.signAsync(
+      { sub: user.id, email: user.email, roles: user.roles, sid: sessionId },
+      {
+        secret: this.config.security.secretKey,
+        algorithm: 'HS256',
+        expiresIn: this.accessTtlSeconds,
+        issuer: this.config.app.name,
+        audience: TOKEN_AUDIENCE,
+        jwtid: randomUUID(),
+      },
+    );
+  }
+
+  verifyAccessToken(token: string): Promise<Record<string, unknown>> {
+    return this.jwt.verifyAsync<Record<string, unknown>>(token, this.verifyOptions);
+  }
+
+  /** Claims jsonwebtoken does not insist on: exp, iat (not in the future), sub, sid, jti. */
+  checkClaims(payload: Record<string, unknown>): AccessTokenClaims | undefined {
+    const now = Math.floor(Date.now() / 1000);
+    const { sub, sid, iat, exp, jti } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
+    if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+    if (iat > now + CLOCK_SKEW_SECONDS) return undefined;
+    return payload as unknown as AccessTokenClaims;
+  }
+
+  newRefreshToken(): { token: string; hash: string } {
+    const token = randomBytes(32).toString('base64url');
+    return { token, hash: hashRefreshToken(token) };
+  }
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

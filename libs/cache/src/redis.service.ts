@@ -1,0 +1,113 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { createClient, type RedisClientType } from 'redis';
+import { AppConfig, redactUrl } from '@gad/config';
+
+export type RedisClient = RedisClientType;
+
+const CONNECT_TIMEOUT_MS = 2000;
+const COMMAND_TIMEOUT_MS = 500;
+const ERROR_LOG_INTERVAL_MS = 30_000;
+
+/**
+ * The one Redis connection factory. Absent REDIS_URL, `enabled` is false and callers use their
+ * in-memory fallback. Commands fail fast while Redis is down (no offline queue), and the client
+ * reconnects in the background, so an outage degrades features instead of hanging requests.
+ */
+@Injectable()
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  private readonly clients: RedisClient[] = [];
+  private lastErrorLog = 0;
+  readonly client?: RedisClient;
+
+  constructor(private readonly config: AppConfig) {
+    if (config.redis.url) this.client = this.create();
+  }
+
+  get enabled(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** True while the main connection is up. */
+  get isReady(): boolean {
+    return this.client?.isReady ?? false;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.client) return;
+    await this.connect(this.client);
+  }
+
+  /** A separate connection (pub/sub needs its own), closed with the app. */
+  async duplicate(): Promise<RedisClient> {
+    const client = this.create();
+    await this.connect(client);
+    return client;
+  }
+
+  /** Runs a command bounded by a short timeout; rejects when Redis is down or slow. */
+  async run<T>(command: (client: RedisClient) => Promise<T>, timeoutMs = COMMAND_TIMEOUT_MS): Promise<T> {
+    if (!this.client) throw new Error('Redis is not configured');
+    if (!this.client.isReady) throw new Error('Redis is not connected');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis command timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([command(this.client), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async ping(timeoutMs = COMMAND_TIMEOUT_MS): Promise<boolean> {
+    try {
+      return (await this.run((c) => c.ping(), timeoutMs)) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Logs a Redis failure at most once per interval, so an outage does not flood the logs. */
+  reportError(context: string, error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
+    this.lastErrorLog = now;
+    this.logger.warn({ err: error instanceof Error ? error.message : String(error), context }, 'Redis unavailable; degrading');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close().catch(() => c.destroy())));
+  }
+
+  private create(): RedisClient {
+    const client = createClient({
+      url: this.config.redis.url,
+      password: this.config.redis.password,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 3000),
+      },
+    }) as RedisClient;
+    client.on('error', (error: unknown) => this.reportError('connection', error));
+    this.clients.push(client);
+    return client;
+  }
+
+  private async connect(client: RedisClient): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
+    });
+    const connecting = client.connect().then(
+      () => undefined,
+      (error: unknown) => this.reportError('connect', error),
+    );
+    await Promise.race([connecting, timeout]);
+    clearTimeout(timer);
+    if (!client.isReady) {
+      this.logger.warn(`Redis at ${redactUrl(this.config.redis.url ?? '')} is not reachable yet; retrying in the background`);
+    }
+  }
+}

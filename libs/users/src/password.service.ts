@@ -1,0 +1,81 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import bcrypt from 'bcrypt';
+import { AppConfig } from '@gad/config';
+import { ProblemException } from '@gad/observability';
+
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_BYTES = 72; // bcrypt ignores what follows
+
+// The most common passwords of at least 12 characters in public breach lists, plus the seed's own.
+const COMMON_PASSWORDS = new Set([
+  '123456789012',
+  '1234567890123',
+  'qwertyuiop12',
+  'qwertyuiopasdf',
+  'password1234',
+  'password12345',
+  'password123456',
+  'passwordpassword',
+  'iloveyou1234',
+  'administrator',
+  'administrator1',
+  'letmein12345',
+  'welcome12345',
+  'changeme1234',
+  'abcdefghijkl',
+  'aaaaaaaaaaaa',
+  '111111111111',
+  'contraseña123',
+  'contrasena1234',
+  'cambiar_en_primer_login_2024',
+  'password_seguro_cambiar_2024',
+  'password_muy_seguro_cambiar_2024',
+]);
+
+/** bcrypt off the event loop (the native addon hashes on libuv's pool), and the password policy. */
+@Injectable()
+export class PasswordService {
+  private readonly rounds: number;
+  private dummyHash?: Promise<string>;
+
+  constructor(config: AppConfig) {
+    this.rounds = config.security.bcryptRounds;
+  }
+
+  hash(password: string): Promise<string> {
+    return bcrypt.hash(password, this.rounds);
+  }
+
+  verify(password: string, hash: string): Promise<boolean> {
+    if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return Promise.resolve(false);
+    return bcrypt.compare(password, hash);
+  }
+
+  /** Spends the same time as a real check, so unknown emails are not distinguishable by latency. */
+  async verifyAgainstDummy(password: string): Promise<false> {
+    this.dummyHash ??= bcrypt.hash('dummy-password-for-timing', this.rounds);
+    await bcrypt.compare(password, await this.dummyHash);
+    return false;
+  }
+
+  /** Throws a 400 problem naming the first rule the password breaks. */
+  assertAcceptable(password: string, email: string, field = 'password'): void {
+    const broken = this.brokenRule(password, email);
+    if (broken) {
+      throw new ProblemException(HttpStatus.BAD_REQUEST, {
+        title: 'Weak password',
+        detail: broken,
+        errors: [{ field, message: broken }],
+      });
+    }
+  }
+
+  brokenRule(password: string, email: string): string | undefined {
+    if ([...password].length < MIN_PASSWORD_LENGTH) return `password must be at least ${MIN_PASSWORD_LENGTH} characters long`;
+    if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES)
+      return `password must be at most ${MAX_PASSWORD_BYTES} bytes (bcrypt's limit)`;
+    if (password.toLowerCase() === email.toLowerCase()) return 'password must not be the same as the email';
+    if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'password is too common; choose another';
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import type { Role } from './roles.js';
+import { RoleEntity } from './entities/role.entity.js';
+import { UserEntity } from './entities/user.entity.js';
+
+export interface NewUser {
+  email: string;
+  fullName: string;
+  hashedPassword: string;
+  isActive: boolean;
+  isSuperuser: boolean;
+  mustChangePassword: boolean;
+  roles: Role[];
+}
+
+export type UserChanges = Partial<Omit<NewUser, 'roles'>> & { roles?: Role[] };
+
+/** The only code that queries users and their roles. */
+@Injectable()
+export class UsersRepository {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+  ) {}
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOne({ where: { id }, relations: { roles: true } });
+  }
+
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findOne({ where: { email: email.toLowerCase() }, relations: { roles: true } });
+  }
+
+  async emailTaken(email: string, exceptId?: string): Promise<boolean> {
+    const found = await this.users.findOne({ where: { email: email.toLowerCase() }, select: { id: true } });
+    return found !== null && found.id !== exceptId;
+  }
+
+  /** One page ordered by created_at then id; roles loaded in the same round trip (no N+1). */
+  async findPage(skip: number, limit: number): Promise<{ items: UserEntity[]; total: number }> {
+    const [items, total] = await this.users.findAndCount({
+      relations: { roles: true },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      skip,
+      take: limit,
+    });
+    return { items, total };
+  }
+
+  async create(user: NewUser): Promise<UserEntity> {
+    const entity = this.users.create({ ...user, roles: await this.roleEntities(user.roles) });
+    const saved = await this.users.save(entity);
+    return (await this.findById(saved.id))!;
+  }
+
+  async update(id: string, changes: UserChanges): Promise<UserEntity | null> {
+    const user = await this.findById(id);
+    if (!user) return null;
+    const { roles, ...columns } = changes;
+    Object.assign(user, columns);
+    if (roles) user.roles = await this.roleEntities(roles);
+    await this.users.save(user);
+    return this.findById(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.users.delete({ id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  private async roleEntities(names: Role[]): Promise<RoleEntity[]> {
+    if (names.length === 0) return [];
+    return this.roles.findBy({ name: In([...new Set(names)]) });
+  }
+}

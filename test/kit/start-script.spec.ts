@@ -1,0 +1,205 @@
+// scripts/start.sh without a build: MIGRATE_CMD / SEED_CMD / SERVER_ENTRY stand in for the
+// CLIs and the server, so only the script's own behaviour is under test.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './helpers.js';
+
+const START = join(ROOT, 'scripts/start.sh');
+const SLOW = 30_000;
+const SECRETS = {
+  db: 'Db-S3cret-Pw-9f1c',
+  redis: 'Redis-S3cret-Pw-77aa',
+  secretKey: 'sk-0123456789abcdef0123456789abcdef-kit',
+  admin: 'Admin-S3cret-Pw-42',
+};
+
+let work: string;
+let closedPort: number;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'kit-start-'));
+  // a port that was free a moment ago: nothing listens there
+  closedPort = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+  // stands in for dist/apps/api/src/main.js: reports what it was started with
+  writeFileSync(
+    join(work, 'server.mjs'),
+    `console.log('SERVER ' + JSON.stringify({ workers: process.env.WORKERS, cwd: process.cwd() }));\n`,
+  );
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function baseEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    ENVIRONMENT: 'production',
+    DATABASE_URL: `postgresql+asyncpg://gad:${SECRETS.db}@127.0.0.1:${closedPort}/gad_db`,
+    REDIS_URL: `redis://:${SECRETS.redis}@127.0.0.1:6379/0`,
+    REDIS_PASSWORD: SECRETS.redis,
+    SECRET_KEY: SECRETS.secretKey,
+    ADMIN_EMAIL: 'admin@example.com',
+    ADMIN_PASSWORD: SECRETS.admin,
+    NODE_BIN: process.execPath,
+    SERVER_ENTRY: join(work, 'server.mjs'),
+    SEED_CMD: `touch ${join(work, 'seeded')}`,
+  };
+}
+
+function start(env: Record<string, string>): SpawnSyncReturns<string> & { ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync('bash', [START], { env, encoding: 'utf8', timeout: 30_000, input: '' });
+  return Object.assign(r, { ms: Date.now() - t0 });
+}
+
+function expectNoSecrets(r: SpawnSyncReturns<string>): void {
+  const out = `${r.stdout}\n${r.stderr}`;
+  for (const s of Object.values(SECRETS)) expect(out).not.toContain(s);
+}
+
+function workersPrinted(stdout: string): number {
+  const m = /^\s*WORKERS\s+(\d+)\b/m.exec(stdout);
+  expect(m).not.toBeNull();
+  return Number(m![1]);
+}
+
+// Fails like the migrate CLI when the database is down: tries to connect, prints an error
+// (carelessly including the URL, so the script's scrubbing is tested too) and exits 1.
+const failingMigrate = (port: number) =>
+  `node -e "require('net').connect(${port}, '127.0.0.1')` +
+  `.on('connect', () => process.exit(0))` +
+  `.on('error', (e) => { console.error('migrate: cannot connect to ' + process.env.DATABASE_URL + ': ' + e.code); process.exit(1); })"`;
+
+describe('scripts/start.sh', () => {
+  it(
+    'fails after the bounded retry when the database is unreachable, naming the host, never a secret',
+    () => {
+      rmSync(join(work, 'seeded'), { force: true });
+      const r = start({
+        ...baseEnv(),
+        MIGRATE_CMD: failingMigrate(closedPort),
+        DB_WAIT_RETRIES: '2',
+        DB_WAIT_INTERVAL: '0.2',
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.status).not.toBeNull(); // exited, not killed by the timeout
+      expect(r.stderr).toContain(`database at 127.0.0.1:${closedPort}/gad_db is unreachable`);
+      expect(r.stderr).toContain('after 2 attempts');
+      expect(r.stdout).toContain('attempt 1/2');
+      expect(r.stderr).toContain('ECONNREFUSED');
+      expect(r.ms).toBeLessThan(20_000);
+      // configuration was printed first, with a positive computed worker count and masked URLs
+      expect(workersPrinted(r.stdout)).toBeGreaterThan(0);
+      expect(r.stdout).toContain(`postgresql+asyncpg://gad:***@127.0.0.1:${closedPort}/gad_db`);
+      expect(r.stdout).toContain('redis://:***@127.0.0.1:6379/0');
+      expectNoSecrets(r);
+      expect(existsSync(join(work, 'seeded'))).toBe(false);
+      expect(r.stdout).not.toContain('SERVER ');
+    },
+    SLOW,
+  );
+
+  it(
+    'retries until the migrations pass, seeds in production and execs the server with WORKERS exported',
+    () => {
+      rmSync(join(work, 'seeded'), { force: true });
+      const counter = join(work, 'attempts');
+      writeFileSync(counter, '');
+      // fails twice, then succeeds
+      const flaky = `echo x >> ${counter}; [ "$(wc -l < ${counter})" -ge 3 ]`;
+      const r = start({ ...baseEnv(), MIGRATE_CMD: flaky, DB_WAIT_RETRIES: '5', DB_WAIT_INTERVAL: '0.1' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(3);
+      expect(r.stdout).toContain('attempt 2/5');
+      expect(r.stdout).toContain('migrations applied');
+      expect(existsSync(join(work, 'seeded'))).toBe(true);
+      const server = JSON.parse(/^SERVER (.*)$/m.exec(r.stdout)![1]) as { workers: string; cwd: string };
+      expect(Number(server.workers)).toBe(workersPrinted(r.stdout));
+      expect(server.cwd).toBe(ROOT);
+      expectNoSecrets(r);
+    },
+    SLOW,
+  );
+
+  it(
+    'caps the computed workers by memory, honours an explicit WORKERS and refuses a bad one',
+    () => {
+      const env = { ...baseEnv(), MIGRATE_CMD: 'true' };
+      const byCpu = start({ ...env, WORKER_MEMORY_MB: '1' });
+      expect(byCpu.status).toBe(0);
+      expect(workersPrinted(byCpu.stdout)).toBeGreaterThanOrEqual(3); // 2 x CPUs + 1
+      expect(workersPrinted(byCpu.stdout) % 2).toBe(1);
+
+      const byMemory = start({ ...env, WORKER_MEMORY_MB: String(1024 * 1024 * 1024) });
+      expect(byMemory.status).toBe(0);
+      expect(workersPrinted(byMemory.stdout)).toBe(1);
+
+      const explicit = start({ ...env, WORKERS: '3' });
+      expect(explicit.status).toBe(0);
+      expect(explicit.stdout).toMatch(/^SERVER \{"workers":"3"/m);
+
+      const bad = start({ ...env, WORKERS: 'many' });
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toContain("WORKERS must be a positive integer (got 'many')");
+    },
+    SLOW,
+  );
+
+  it(
+    'does not seed outside production and defaults to one worker in development',
+    () => {
+      rmSync(join(work, 'seeded'), { force: true });
+      const r = start({ ...baseEnv(), ENVIRONMENT: 'development', MIGRATE_CMD: 'true' });
+      expect(r.status).toBe(0);
+      expect(existsSync(join(work, 'seeded'))).toBe(false);
+      expect(workersPrinted(r.stdout)).toBe(1);
+    },
+    SLOW,
+  );
+
+  it(
+    'says the app is not built instead of blaming the database',
+    () => {
+      const empty = mkdtempSync(join(work, 'empty-app-'));
+      const env = baseEnv();
+      delete (env as Partial<typeof env>).SERVER_ENTRY;
+      const r = start({ ...env, APP_DIR: empty });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`server entry ${empty}/dist/apps/api/src/main.js not found: run 'npm run build'`);
+      const r2 = start({ ...baseEnv(), APP_DIR: empty });
+      expect(r2.status).not.toBe(0);
+      expect(r2.stderr).toContain(`migrate CLI ${empty}/dist/apps/api/src/cli/migrate.js not found`);
+    },
+    SLOW,
+  );
+
+  it(
+    'fails when seeding fails',
+    () => {
+      const r = start({
+        ...baseEnv(),
+        MIGRATE_CMD: 'true',
+        SEED_CMD: `echo "seed: bad admin password ${SECRETS.admin}" >&2; exit 3`,
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('seeding failed');
+      expect(r.stdout).not.toContain('SERVER ');
+      expectNoSecrets(r);
+    },
+    SLOW,
+  );
+});
