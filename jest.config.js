@@ -18,6 +18,10 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30_000,
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['apps/api/src/**/*.ts', 'libs/*/src/**/*.ts', '!**/*.spec.ts', '!apps/api/src/main.ts', '!apps/api/src/cli/**'],
+  coverageThreshold: { global: { lines: 70, statements: 70, functions: 70, branches: 60 } },
+  coverageReporters: ['text-summary', 'lcov'],
   maxWorkers: 2,
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
-import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, adminSession, call, createUser, login, type Session } from './support/http.js';
+import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, call, createUser, login, type Session } from './support/http.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-env.js';
 

@@ -1,0 +1,57 @@
+import { HttpStatus } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { BlockList, isIP } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { AppConfig } from '@gad/config';
+import { ProblemException } from '../problem.js';
+import { sendProblem, toProblem } from '../problem-mapper.js';
+import type { MetricsService } from './metrics.service.js';
+
+/** Builds a BlockList from IPs and CIDR ranges; `localhost` means 127.0.0.1 and ::1. */
+export function addressList(entries: string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    if (entry === 'localhost') {
+      list.addAddress('127.0.0.1', 'ipv4');
+      list.addAddress('::1', 'ipv6');
+      continue;
+    }
+    const [address, prefix] = entry.split('/');
+    const version = isIP(address);
+    if (version === 0) continue;
+    const family = version === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(prefix), family);
+  }
+  return list;
+}
+
+export function inList(list: BlockList, rawIp: string): boolean {
+  const ip = rawIp.replace(/^::ffff:/, '');
+  const version = isIP(ip);
+  return version !== 0 && list.check(ip, version === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** GET METRICS_PATH: Prometheus text, readable only from METRICS_ALLOWED_HOSTS or with METRICS_TOKEN. Outside the API prefix. */
+export function metricsEndpoint(metrics: MetricsService, config: AppConfig) {
+  const allowed = addressList(config.metrics.allowedHosts);
+  const token = config.metrics.token ? Buffer.from(config.metrics.token) : undefined;
+  const hasToken = (req: Request): boolean => {
+    const header = req.headers.authorization;
+    if (!token || !header?.startsWith('Bearer ')) return false;
+    const given = Buffer.from(header.slice(7));
+    return given.length === token.length && timingSafeEqual(given, token);
+  };
+  return async (req: Request, res: Response): Promise<void> => {
+    if (!hasToken(req) && !inList(allowed, req.ip ?? req.socket.remoteAddress ?? '')) {
+      const denied = new ProblemException(HttpStatus.FORBIDDEN, {
+        detail: 'Metrics are readable only from allowed hosts or with the metrics token.',
+      });
+      sendProblem(res, toProblem(denied, req, { exposeStack: false }));
+      return;
+    }
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(await metrics.registry.metrics());
+  };
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AppConfig } from '@gad/config';
+
+const WINDOW_SECONDS = 60;
+
+export interface HttpSummary {
+  /** Requests per second over the last minute. */
+  rps: number;
+  /** 95th-percentile latency over the last minute, milliseconds. */
+  p95_ms: number;
+}
+
+/** One second of request latencies, for the dashboard's rolling rps/p95 (Prometheus keeps the real histogram). */
+interface Bucket {
+  second: number;
+  durations: number[];
+}
+
+/**
+ * The app's Prometheus registry (one per app instance, so tests can run several) and the shared
+ * HTTP instruments. Other modules register their own metrics through counter()/gauge()/histogram().
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly httpInFlight: Gauge;
+  private readonly window: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => ({ second: 0, durations: [] }));
+
+  constructor(config: AppConfig) {
+    this.registry.setDefaultLabels({ app: config.app.name });
+    collectDefaultMetrics({ register: this.registry });
+    this.httpDuration = this.histogram('http_request_duration_seconds', 'HTTP request duration by method, route template and status', ['method', 'route', 'status'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    this.httpInFlight = this.gauge('http_requests_in_flight', 'HTTP requests being served');
+  }
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return (this.registry.getSingleMetric(name) as Counter<L>) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = [], collect?: (this: Gauge<L>) => void | Promise<void>): Gauge<L> {
+    return (this.registry.getSingleMetric(name) as Gauge<L>) ?? new Gauge({ name, help, labelNames, registers: [this.registry], collect });
+  }
+
+  histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets?: number[]): Histogram<L> {
+    return (this.registry.getSingleMetric(name) as Histogram<L>) ?? new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+    const second = Math.floor(Date.now() / 1000);
+    const bucket = this.window[second % WINDOW_SECONDS];
+    if (bucket.second !== second) {
+      bucket.second = second;
+      bucket.durations = [];
+    }
+    if (bucket.durations.length < 10_000) bucket.durations.push(seconds * 1000);
+  }
+
+  httpSummary(): HttpSummary {
+    const now = Math.floor(Date.now() / 1000);
+    const recent = this.window.filter((b) => b.second > now - WINDOW_SECONDS && b.second <= now).flatMap((b) => b.durations);
+    if (recent.length === 0) return { rps: 0, p95_ms: 0 };
+    recent.sort((a, b) => a - b);
+    const p95 = recent[Math.min(recent.length - 1, Math.floor(recent.length * 0.95))];
+    return { rps: Math.round((recent.length / WINDOW_SECONDS) * 100) / 100, p95_ms: Math.round(p95 * 10) / 10 };
+  }
+}
