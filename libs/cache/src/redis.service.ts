@@ -7,6 +7,7 @@ export type RedisClient = RedisClientType;
 const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 500;
 const ERROR_LOG_INTERVAL_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 2000;
 
 /**
  * The one Redis connection factory. Absent REDIS_URL, `enabled` is false and callers use their
@@ -77,7 +78,27 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.close().catch(() => c.destroy())));
+    await Promise.all(this.clients.map((c) => this.close(c)));
+  }
+
+  // close() waits for queued commands (e.g. a pub/sub unsubscribe issued while Redis is down), which
+  // would hang the shutdown for the whole outage: destroy a client that is not ready, or slow to close.
+  private async close(client: RedisClient): Promise<void> {
+    if (!client.isOpen) return;
+    if (!client.isReady) return client.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), CLOSE_TIMEOUT_MS);
+    });
+    const slow = await Promise.race([
+      client.close().then(
+        () => false,
+        () => false,
+      ),
+      timedOut,
+    ]);
+    clearTimeout(timer);
+    if (slow && client.isOpen) client.destroy();
   }
 
   private create(): RedisClient {

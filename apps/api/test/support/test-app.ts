@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configFrom, type AppConfig } from '@gad/config';
-import { createApp } from '../../src/create-app.js';
+import { createApp, type CreateAppOptions } from '../../src/create-app.js';
 import { baseEnv, type Env } from './test-env.js';
 
 export interface TestApp {
@@ -14,9 +14,9 @@ export interface TestApp {
 }
 
 /** Boots the real pipeline (same as main.ts) on a free loopback port. */
-export async function startApp(env: Env): Promise<TestApp> {
+export async function startApp(env: Env, options: CreateAppOptions = {}): Promise<TestApp> {
   const config = configFrom(baseEnv(env));
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   const server = await app.listen(0, '127.0.0.1');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

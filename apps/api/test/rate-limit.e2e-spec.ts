@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import { Controller, Get, Module } from '@nestjs/common';
+import { Public, RateLimitStorage } from '@gad/security';
+import { RedisService } from '@gad/cache';
+import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
+import { ThrowawayRedis, waitFor } from './support/redis-server.js';
+import { startApp, type TestApp } from './support/test-app.js';
+import { TEST_REDIS_URL } from './support/test-env.js';
+
+@Public()
+@Controller('test-rate')
+class RateProbeController {
+  @Get('ping')
+  ping(): { ok: true } {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [RateProbeController] })
+class RateProbeModule {}
+
+const ping = (t: TestApp, headers: Record<string, string> = {}) => fetch(`${t.api}/test-rate/ping`, { headers });
+const remaining = (res: Response) => Number(res.headers.get('x-ratelimit-remaining'));
+
+describe('rate limiting', () => {
+  let db: ThrowawayDatabase;
+  const apps: TestApp[] = [];
+  const start = async (env: Record<string, string>): Promise<TestApp> => {
+    const t = await startApp({ DATABASE_URL: db.url, ...env }, { imports: [RateProbeModule] });
+    apps.push(t);
+    return t;
+  };
+
+  beforeAll(async () => {
+    db = await createThrowawayDatabase();
+  });
+
+  afterAll(async () => {
+    for (const t of apps) await t.close();
+    await db?.drop();
+  });
+
+  it('answers the 101st request in a window with 429 problem+json, Retry-After and X-RateLimit-*', async () => {
+    const t = await start({ RATE_LIMIT_CALLS: '100', RATE_LIMIT_PERIOD: '60' });
+    for (let i = 1; i <= 100; i++) {
+      const res = await ping(t);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-limit')).toBe('100');
+      expect(remaining(res)).toBe(100 - i);
+    }
+    const refused = await ping(t, { 'X-Request-Id': 'over-the-limit' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers.get('x-ratelimit-limit')).toBe('100');
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(refused.headers.get('x-ratelimit-reset'))).toBe(retryAfter);
+    expect(await refused.json()).toMatchObject({ status: 429, title: 'Too Many Requests', request_id: 'over-the-limit' });
+
+    // one budget per client across routes, counted before authentication
+    const other = await fetch(`${t.api}/users`);
+    expect(other.status).toBe(429);
+
+    // the probes and metrics are never limited
+    expect((await fetch(`${t.api}/health`)).status).toBe(200);
+    expect((await fetch(`${t.api}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${t.origin}/metrics`)).status).not.toBe(429);
+  });
+
+  it('counts unauthenticated requests too (the throttler runs before the JWT guard)', async () => {
+    const t = await start({ RATE_LIMIT_CALLS: '5' });
+    const res = await fetch(`${t.api}/users`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('4');
+  });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
+    const t = await start({ RATE_LIMIT_CALLS: '3', TRUSTED_PROXY_HOSTS: '[]' });
+    for (let i = 1; i <= 3; i++) {
+      const res = await ping(t, { 'X-Forwarded-For': `203.0.113.${i}` });
+      expect(res.status).toBe(200);
+      expect(remaining(res)).toBe(3 - i);
+    }
+    expect((await ping(t, { 'X-Forwarded-For': '198.51.100.77' })).status).toBe(429);
+  });
+
+  it('counts per forwarded client behind a trusted proxy', async () => {
+    const t = await start({ RATE_LIMIT_CALLS: '3', TRUSTED_PROXY_HOSTS: '["127.0.0.1"]' });
+    for (let i = 1; i <= 5; i++) {
+      const res = await ping(t, { 'X-Forwarded-For': `203.0.113.${i}` });
+      expect(res.status).toBe(200);
+      expect(remaining(res)).toBe(2);
+    }
+    // a spoofed hop to the left of what the trusted proxy saw does not help
+    const client = '198.51.100.9';
+    for (let i = 0; i < 3; i++) await ping(t, { 'X-Forwarded-For': `10.9.9.${i}, ${client}` });
+    expect((await ping(t, { 'X-Forwarded-For': client })).status).toBe(429);
+    // localhost in TRUSTED_PROXY_HOSTS means loopback only, and a CIDR range works too
+    const cidr = await start({ RATE_LIMIT_CALLS: '1', TRUSTED_PROXY_HOSTS: '["127.0.0.0/8"]' });
+    expect((await ping(cidr, { 'X-Forwarded-For': '203.0.113.50' })).status).toBe(200);
+    expect((await ping(cidr, { 'X-Forwarded-For': '203.0.113.51' })).status).toBe(200);
+  });
+
+  it('shares one count between two app instances on the same Redis', async () => {
+    const env = { RATE_LIMIT_CALLS: '4', REDIS_URL: TEST_REDIS_URL, PROJECT_NAME: `rl_${randomBytes(4).toString('hex')}` };
+    const a = await start(env);
+    const b = await start(env);
+    try {
+      expect(remaining(await ping(a))).toBe(3);
+      expect(remaining(await ping(b))).toBe(2);
+      expect(remaining(await ping(a))).toBe(1);
+      expect(remaining(await ping(b))).toBe(0);
+      expect((await ping(a)).status).toBe(429);
+      expect((await ping(b)).status).toBe(429);
+      expect(a.app.get(RateLimitStorage).errors).toBe(0);
+    } finally {
+      const redis = a.app.get(RedisService);
+      for await (const keys of redis.client!.scanIterator({ MATCH: `${env.PROJECT_NAME}:*` }))
+        if (keys.length) await redis.client!.del(keys);
+    }
+  });
+
+  describe('when Redis fails', () => {
+    const redis = new ThrowawayRedis();
+    afterAll(() => redis.stop());
+
+    it('fails open to per-process counters (still limiting), counts the errors, and returns to Redis', async () => {
+      await redis.start();
+      // closed here, while its Redis is up, rather than with the others after this block stops it
+      const t = await startApp(
+        { DATABASE_URL: db.url, RATE_LIMIT_CALLS: '3', REDIS_URL: redis.url },
+        { imports: [RateProbeModule] },
+      );
+      try {
+        await outageAndRecovery(t, redis);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+});
+
+async function outageAndRecovery(t: TestApp, redis: ThrowawayRedis): Promise<void> {
+  const storage = t.app.get(RateLimitStorage);
+  expect(remaining(await ping(t))).toBe(2);
+
+  await redis.stop();
+  for (let i = 0; i < 3; i++) expect((await ping(t)).status).toBe(200);
+  expect((await ping(t)).status).toBe(429); // memory still enforces the limit
+  expect(storage.errors).toBeGreaterThanOrEqual(4);
+  expect((await fetch(`${t.api}/health/ready`)).status).toBe(200);
+
+  await redis.start(); // same port, empty
+  await waitFor(() => t.app.get(RedisService).isReady, 10_000, 'the app did not reconnect to Redis');
+  let res = await ping(t);
+  for (let i = 0; i < 30 && res.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100)); // the breaker's pause after the last failure
+    res = await ping(t);
+  }
+  expect(res.status).toBe(200);
+  const errors = storage.errors;
+  expect(remaining(await ping(t))).toBe(remaining(res) - 1);
+  expect(storage.errors).toBe(errors);
+}

@@ -1,0 +1,28 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '@gad/security';
+import { CacheService } from './cache.service.js';
+import { CacheInvalidationDto, CacheStatsDto } from './dto/cache-stats.dto.js';
+import { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
+
+@ApiTags('cache')
+@Authenticated('admin')
+@Controller('cache')
+export class CacheController {
+  constructor(private readonly cache: CacheService) {}
+
+  @Get('stats')
+  @ApiOperation({ summary: "This process's cache counters and backend." })
+  @ApiOkResponse({ type: CacheStatsDto })
+  stats(): CacheStatsDto {
+    return this.cache.stats();
+  }
+
+  @Post('invalidate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Invalidate one key or every key under a prefix.' })
+  @ApiOkResponse({ type: CacheInvalidationDto })
+  async invalidate(@Body() body: InvalidateCacheDto): Promise<CacheInvalidationDto> {
+    return { deleted: await this.cache.invalidate(body) };
+  }
+}

@@ -1,0 +1,62 @@
+import { CacheModule as NestCacheModule } from '@nestjs/cache-manager';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '@gad/config';
+import { READINESS_CHECKS, type ReadinessCheck } from '@gad/health';
+import { SHARED_RATE_LIMIT_COUNTERS, type SharedRateLimitCounters } from '@gad/security';
+import { CacheController } from './cache.controller.js';
+import { CacheService } from './cache.service.js';
+import { CACHE_BACKEND, CacheCounters, createCacheBackend, type CacheBackend } from './cache.store.js';
+import { keyNamespace } from './key-namespace.js';
+import { RedisRateLimitCounters } from './redis-rate-limit.counters.js';
+import { RedisReadinessCheck } from './redis.readiness.js';
+import { RedisService } from './redis.service.js';
+
+/** Backend and counters, shared by the cache manager and CacheService. */
+@Module({
+  providers: [
+    CacheCounters,
+    {
+      provide: CACHE_BACKEND,
+      inject: [RedisService, CacheCounters, AppConfig],
+      useFactory: (redis: RedisService, counters: CacheCounters, config: AppConfig): CacheBackend =>
+        createCacheBackend(redis, counters, `${keyNamespace(config)}cache:`),
+    },
+  ],
+  exports: [CacheCounters, CACHE_BACKEND],
+})
+class CacheBackendModule {}
+
+/**
+ * The JSON cache (Redis through @keyv/redis when REDIS_URL is set, memory otherwise), its admin
+ * endpoints, Redis in readiness, and the Redis counters behind the throttler (@gad/security).
+ * Use CacheService; the cache manager stays private to it.
+ */
+@Global()
+@Module({
+  imports: [
+    CacheBackendModule,
+    NestCacheModule.registerAsync({
+      imports: [CacheBackendModule],
+      inject: [CACHE_BACKEND],
+      useFactory: (backend: CacheBackend) => ({ stores: [backend.keyv] }),
+    }),
+  ],
+  controllers: [CacheController],
+  providers: [
+    CacheService,
+    {
+      provide: READINESS_CHECKS,
+      inject: [RedisService, AppConfig],
+      useFactory: (redis: RedisService, config: AppConfig): ReadinessCheck[] =>
+        redis.enabled ? [new RedisReadinessCheck(redis, config)] : [],
+    },
+    {
+      provide: SHARED_RATE_LIMIT_COUNTERS,
+      inject: [RedisService, AppConfig],
+      useFactory: (redis: RedisService, config: AppConfig): SharedRateLimitCounters | null =>
+        redis.enabled ? new RedisRateLimitCounters(redis, config) : null,
+    },
+  ],
+  exports: [CacheService, READINESS_CHECKS, SHARED_RATE_LIMIT_COUNTERS],
+})
+export class CacheModule {}

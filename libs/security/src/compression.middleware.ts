@@ -1,0 +1,20 @@
+import compression from 'compression';
+import type { Request, RequestHandler, Response } from 'express';
+
+export const COMPRESSION_THRESHOLD_BYTES = 1000;
+
+/**
+ * gzip, or brotli when the client accepts it, for responses of 1000 bytes or more. Never for
+ * event streams (compression would buffer them), Socket.IO, or types that are already compressed
+ * (the default filter only accepts compressible types).
+ */
+export function compressResponses(): RequestHandler {
+  return compression({
+    threshold: COMPRESSION_THRESHOLD_BYTES,
+    filter: (req: Request, res: Response) => {
+      if (req.path.startsWith('/socket.io')) return false;
+      if (String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream')) return false;
+      return compression.filter(req, res);
+    },
+  });
+}
