@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AiInteractionEntity, type AnswerSource } from './entities/ai-interaction.entity.js';
+
+export type NewInteraction = Omit<AiInteractionEntity, 'id' | 'createdAt'>;
+
+export interface InteractionFilter {
+  skip: number;
+  limit: number;
+  source?: AnswerSource;
+  userId?: string;
+}
+
+const PURGE_BATCH = 5000;
+
+/** The only code that touches ai_interactions. */
+@Injectable()
+export class AiInteractionRepository {
+  constructor(@InjectRepository(AiInteractionEntity) private readonly repo: Repository<AiInteractionEntity>) {}
+
+  async insert(row: NewInteraction): Promise<void> {
+    await this.repo.insert(row);
+  }
+
+  findPage(filter: InteractionFilter): Promise<[AiInteractionEntity[], number]> {
+    return this.repo.findAndCount({
+      where: {
+        ...(filter.source ? { source: filter.source } : {}),
+        ...(filter.userId ? { userId: filter.userId } : {}),
+      },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: filter.skip,
+      take: filter.limit,
+    });
+  }
+
+  /** Deletes in batches so a large backlog never holds one long lock. */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.repo
+        .createQueryBuilder()
+        .delete()
+        .where('id IN (SELECT id FROM ai_interactions WHERE created_at < :cutoff LIMIT :batch)', {
+          cutoff,
+          batch: PURGE_BATCH,
+        })
+        .execute();
+      const affected = result.affected ?? 0;
+      total += affected;
+      if (affected < PURGE_BATCH) return total;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
+import { AppConfig } from '@gad/config';
+import type { FallbackCause } from './fallbacks.js';
+
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+// Local gateways (Ollama, vLLM, llama.cpp) ignore the key, but the SDK insists on one.
+const KEYLESS_PLACEHOLDER = 'not-needed';
+
+export interface ProviderRequest {
+  message: string;
+  maxTokens: number;
+  temperature: number;
+  /** Milliseconds the SDK may wait for response headers; the caller's signal bounds the whole call. */
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface TokenUsage {
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+export interface ProviderAnswer {
+  text: string;
+  usage: TokenUsage;
+}
+
+export type ProviderStreamPart = { delta: string } | { usage: TokenUsage };
+
+/** The provider answered, but not with a usable chat completion. */
+export class MalformedAnswerError extends Error {
+  constructor(detail: string) {
+    super(`malformed provider answer: ${detail}`);
+    this.name = 'MalformedAnswerError';
+  }
+}
+
+/** Maps what the SDK (or the wire under it) threw to a fallback cause. */
+export function classifyProviderError(error: unknown): FallbackCause {
+  // by name: the body parser may live in another realm (undici's), whose Error classes differ from ours
+  if (error instanceof MalformedAnswerError || (error as { name?: unknown } | null)?.name === 'SyntaxError') return 'malformed';
+  if (error instanceof APIConnectionTimeoutError) return 'timeout';
+  if (error instanceof APIError && error.status === 429) return 'rate_limited';
+  return 'upstream_error';
+}
+
+/**
+ * The one place that talks to the OpenAI-compatible endpoint. Retries are off (the service owns
+ * timeouts and fallbacks) and the SDK's own logging is silenced (it would print provider bodies).
+ */
+@Injectable()
+export class AiProviderClient {
+  private readonly client?: OpenAI;
+  readonly model: string;
+
+  constructor(config: AppConfig) {
+    this.model = config.ai.model;
+    if (!config.ai.configured) return;
+    this.client = new OpenAI({
+      apiKey: config.ai.apiKey ?? KEYLESS_PLACEHOLDER,
+      baseURL: config.ai.baseUrl ?? OPENAI_DEFAULT_BASE_URL,
+      // explicit nulls: the SDK would otherwise read these from process.env behind AppConfig's back
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      timeout: Math.max(1, Math.ceil(config.ai.requestTimeoutMs)),
+      maxRetries: 0,
+      logLevel: 'off',
+    });
+  }
+
+  get configured(): boolean {
+    return this.client !== undefined;
+  }
+
+  async complete(request: ProviderRequest): Promise<ProviderAnswer> {
+    const completion: unknown = await this.sdk().chat.completions.create(
+      {
+        model: this.model,
+        messages: [{ role: 'user', content: request.message }],
+        max_tokens: request.maxTokens,
+        temperature: request.temperature,
+      },
+      { signal: request.signal, timeout: sdkTimeout(request.timeoutMs), maxRetries: 0 },
+    );
+    const choice = firstChoice(completion);
+    const content = (choice?.message as { content?: unknown } | undefined)?.content;
+    if (typeof content !== 'string' || content.trim() === '') throw new MalformedAnswerError('no message content');
+    return { text: content, usage: usageOf(completion) };
+  }
+
+  /** Yields text deltas, then the token usage when the provider reports it. Ends silently when the signal aborts. */
+  async *stream(request: ProviderRequest): AsyncGenerator<ProviderStreamPart, void, undefined> {
+    const stream = await this.sdk().chat.completions.create(
+      {
+        model: this.model,
+        messages: [{ role: 'user', content: request.message }],
+        max_tokens: request.maxTokens,
+        temperature: request.temperature,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      { signal: request.signal, timeout: sdkTimeout(request.timeoutMs), maxRetries: 0 },
+    );
+    let text = '';
+    for await (const chunk of stream as AsyncIterable<unknown>) {
+      if (!isRecord(chunk) || !Array.isArray(chunk.choices)) throw new MalformedAnswerError('chunk without choices');
+      const delta = (firstChoice(chunk)?.delta as { content?: unknown } | undefined)?.content;
+      if (typeof delta === 'string' && delta !== '') {
+        text += delta;
+        yield { delta };
+      }
+      if (isRecord(chunk.usage)) yield { usage: usageOf(chunk) };
+    }
+    if (!request.signal.aborted && text.trim() === '') throw new MalformedAnswerError('empty stream');
+  }
+
+  private sdk(): OpenAI {
+    if (!this.client) throw new Error('AI provider is not configured');
+    return this.client;
+  }
+}
+
+function sdkTimeout(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstChoice(body: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(body) || !Array.isArray(body.choices)) throw new MalformedAnswerError('no choices');
+  const choice: unknown = body.choices[0];
+  return isRecord(choice) ? choice : undefined;
+}
+
+function usageOf(body: unknown): TokenUsage {
+  const usage = isRecord(body) && isRecord(body.usage) ? body.usage : {};
+  const count = (value: unknown): number | null => (Number.isInteger(value) && (value as number) >= 0 ? (value as number) : null);
+  return { promptTokens: count(usage.prompt_tokens), completionTokens: count(usage.completion_tokens) };
+}

@@ -1,0 +1,34 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { AppConfig } from '@gad/config';
+import { AiInteractionRepository } from './ai-interaction.repository.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Deletes interaction records older than AI_LOG_RETENTION_DAYS, hourly. Idempotent, so every replica may run it. */
+@Injectable()
+export class AiRetentionService {
+  private readonly logger = new Logger('AI');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly interactions: AiInteractionRepository,
+  ) {}
+
+  @Cron(CronExpression.EVERY_HOUR, { name: 'ai-interactions-retention' })
+  async scheduledPurge(): Promise<void> {
+    try {
+      await this.purge();
+    } catch (error) {
+      this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'AI interaction purge failed');
+    }
+  }
+
+  /** Returns how many records were deleted. */
+  async purge(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.ai.logRetentionDays * DAY_MS);
+    const deleted = await this.interactions.deleteOlderThan(cutoff);
+    if (deleted > 0) this.logger.log({ deleted, cutoff: cutoff.toISOString() }, 'purged old AI interactions');
+    return deleted;
+  }
+}

@@ -1,0 +1,90 @@
+import { jest } from '@jest/globals';
+import { Logger, type LoggerService } from '@nestjs/common';
+import { configFrom } from '@gad/config';
+import type { AiInteractionRepository } from './ai-interaction.repository.js';
+import type { AiProviderClient } from './ai-provider.client.js';
+import { AiService, excerptOf } from './ai.service.js';
+import type { RateWindowRepository } from './rate-window.repository.js';
+
+describe('AiService', () => {
+  const logged: { level: string; args: unknown[] }[] = [];
+  const capture =
+    (level: string) =>
+    (...args: unknown[]) =>
+      void logged.push({ level, args });
+  const logger: LoggerService = { log: capture('log'), warn: capture('warn'), error: capture('error'), debug: capture('debug') };
+  beforeAll(() => Logger.overrideLogger(logger));
+  beforeEach(async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // the previous test's background logs
+    logged.length = 0;
+  });
+
+  const config = configFrom({ ENVIRONMENT: 'test', AI_MAX_MESSAGE_LENGTH: '10', OPENAI_MAX_TOKENS: '100' });
+  const insert = jest.fn(async () => undefined);
+  const service = new AiService(
+    config,
+    { configured: false, model: 'gpt-4' } as unknown as AiProviderClient,
+    { backend: 'memory' } as unknown as RateWindowRepository,
+    { insert } as unknown as AiInteractionRepository,
+  );
+
+  it('checks the configured bounds, counting characters rather than UTF-16 units', () => {
+    expect(service.inputErrors({ message: 'hola' })).toEqual([]);
+    expect(service.inputErrors({ message: '😀'.repeat(10) })).toEqual([]);
+    expect(service.inputErrors({ message: 'x'.repeat(11) })).toEqual([
+      { field: 'message', message: 'message must be at most 10 characters' },
+    ]);
+    expect(service.inputErrors({ message: ' \t\n' })).toEqual([{ field: 'message', message: 'message must not be blank' }]);
+    expect(service.inputErrors({ message: 'hola', max_tokens: 101 })).toEqual([
+      { field: 'max_tokens', message: 'max_tokens must not be greater than 100' },
+    ]);
+    expect(service.inputErrors({ message: 'hola', max_tokens: 100 })).toEqual([]);
+  });
+
+  it('keeps a 100-character excerpt without splitting a character or keeping NUL bytes', () => {
+    expect(excerptOf('a'.repeat(150))).toBe('a'.repeat(100));
+    expect(excerptOf('😀'.repeat(150))).toBe('😀'.repeat(100));
+    expect(excerptOf('a\u0000b')).toBe('ab');
+  });
+
+  it('answers at once with the fallback when no provider is configured, and still records the chat', async () => {
+    const answer = await service.chat({ message: 'hola' }, { userId: null, requestId: 'r1' });
+    expect(answer).toEqual({
+      response: 'El servicio de IA no está disponible temporalmente. Intente más tarde.',
+      source: 'fallback',
+      timestamp: expect.any(String),
+      requestId: 'r1',
+    });
+    await service.flushInteractions();
+    expect(insert).toHaveBeenCalledWith(
+      expect.objectContaining({ source: 'fallback', fallbackCause: 'not_configured', model: null }),
+    );
+    expect(service.stats()).toMatchObject({
+      requests: 1,
+      answered: 0,
+      fallbacks: expect.objectContaining({ not_configured: 1 }),
+    });
+  });
+
+  it('logs a fallback in the background with only the first 100 characters of the message', async () => {
+    const message = 'secreto '.repeat(30);
+    await service.chat({ message }, { userId: null, requestId: 'r-log' });
+    expect(logged).toEqual([]); // not on the answer's path
+    await new Promise((resolve) => setImmediate(resolve));
+    const warning = logged.find((entry) => entry.level === 'warn');
+    expect(warning?.args[0]).toMatchObject({
+      fallback_cause: 'not_configured',
+      user_message: message.slice(0, 100),
+      request_id: 'r-log',
+    });
+    expect(JSON.stringify(logged)).not.toContain(message.slice(0, 101));
+  });
+
+  it('never fails the chat when the interaction cannot be written', async () => {
+    insert.mockRejectedValueOnce(new Error('database down'));
+    const answer = await service.chat({ message: 'hola' }, { userId: null, requestId: 'r2' });
+    expect(answer.source).toBe('fallback');
+    await expect(service.flushInteractions()).resolves.toBeUndefined();
+    expect(logged.some((entry) => entry.level === 'error' && JSON.stringify(entry.args).includes('database down'))).toBe(true);
+  });
+});

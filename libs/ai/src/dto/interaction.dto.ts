@@ -1,0 +1,68 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { AiInteractionEntity } from '../entities/ai-interaction.entity.js';
+import { FALLBACK_CAUSES } from '../fallbacks.js';
+
+export class InteractionDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  user_id!: string | null;
+
+  @ApiProperty({ description: 'The first 100 characters of the message.', maxLength: 100 })
+  message_excerpt!: string;
+
+  @ApiProperty({ enum: ['ai', 'fallback'] })
+  source!: 'ai' | 'fallback';
+
+  @ApiProperty({ enum: FALLBACK_CAUSES, nullable: true, type: String })
+  fallback_cause!: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Model asked; null when no provider call was made.' })
+  model!: string | null;
+
+  @ApiProperty({ minimum: 0 })
+  latency_ms!: number;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'As reported by the provider.' })
+  prompt_tokens!: number | null;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'As reported by the provider.' })
+  completion_tokens!: number | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  request_id!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  static from(row: AiInteractionEntity): InteractionDto {
+    return {
+      id: row.id,
+      user_id: row.userId,
+      message_excerpt: row.messageExcerpt,
+      source: row.source,
+      fallback_cause: row.fallbackCause,
+      model: row.model,
+      latency_ms: row.latencyMs,
+      prompt_tokens: row.promptTokens,
+      completion_tokens: row.completionTokens,
+      request_id: row.requestId,
+      created_at: row.createdAt.toISOString(),
+    };
+  }
+}
+
+export class InteractionPageDto {
+  @ApiProperty({ type: [InteractionDto] })
+  items!: InteractionDto[];
+
+  @ApiProperty({ minimum: 0 })
+  total!: number;
+
+  @ApiProperty({ minimum: 0 })
+  skip!: number;
+
+  @ApiProperty({ minimum: 1, maximum: 100 })
+  limit!: number;
+}
