@@ -112,6 +112,7 @@ export class AuthService implements OnModuleInit {
     }
     if (stored.usedAt || !(await this.sessions.markUsed(stored.id))) {
       await this.sessions.revokeSession(session.id, 'refresh_reuse');
+      await this.userEvents.publish({ type: 'session.revoked', userId: session.userId, sessionId: session.id });
       await this.audit.record(
         { action: 'auth.refresh_reuse', actorId: session.userId, targetId: session.userId, changes: { session_id: session.id } },
         client,
@@ -145,6 +146,7 @@ export class AuthService implements OnModuleInit {
     if (!sessionId) return;
     const session = await this.sessions.findSession(sessionId);
     if (session && (await this.sessions.revokeSession(sessionId, 'logout'))) {
+      await this.userEvents.publish({ type: 'session.revoked', userId: session.userId, sessionId });
       await this.audit.record(
         {
           action: 'auth.logout',

@@ -6,7 +6,8 @@ export type UserEvent =
   | { type: 'user.updated'; userId: string; changed: string[]; roles: Role[]; isActive: boolean }
   | { type: 'user.deactivated'; userId: string }
   | { type: 'user.deleted'; userId: string }
-  | { type: 'user.password_changed'; userId: string; keepSessionId?: string };
+  | { type: 'user.password_changed'; userId: string; keepSessionId?: string }
+  | { type: 'session.revoked'; userId: string; sessionId: string };
 
 type Handler = (event: UserEvent) => Promise<void> | void;
 

@@ -1,0 +1,54 @@
+import type { AnswerSource } from '@gad/ai';
+import type { NotificationLevel } from './notification-broadcast.dto.js';
+
+/** The payloads the server emits on /dashboard (API.md, Realtime). */
+
+export interface NotificationDto {
+  id: string;
+  message: string;
+  level: NotificationLevel;
+  /** Null for notifications the system raises itself (e.g. a user was created). */
+  from: { id: string; full_name: string } | null;
+  created_at: string;
+  /** Set on system notifications: what happened, for clients that want to react. */
+  event?: string;
+  user?: { id: string; email?: string; full_name?: string };
+}
+
+export interface OnlineUserDto {
+  id: string;
+  email: string;
+  full_name: string;
+}
+
+export interface UsersOnlineDto {
+  count: number;
+  /** Admins only. */
+  users?: OnlineUserDto[];
+}
+
+export interface SystemStatusDto {
+  database: 'up' | 'down';
+  redis: 'up' | 'down' | 'disabled';
+  ai: 'configured' | 'not_configured' | 'failing';
+  connections: number;
+  http: { rps: number; p95_ms: number };
+  timestamp: string;
+}
+
+export interface AiChunkDto {
+  id: string;
+  delta: string;
+}
+
+export interface AiDoneDto {
+  id: string;
+  response: string;
+  source: AnswerSource;
+  timestamp: string;
+}
+
+export interface SocketErrorDto {
+  event: string;
+  message: string;
+}
