@@ -10,7 +10,11 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   rootDir: '.',
-  testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts', '<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'],
+  testMatch: [
+    '<rootDir>/{apps,libs,test}/**/*.spec.ts',
+    '<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts',
+    '<rootDir>/apps/**/*.browser-spec.ts',
+  ],
   moduleNameMapper: {
     ...aliases,
     // see test/jest/nestjs-throttler.bridge.js
@@ -19,7 +23,13 @@ export default {
   },
   testTimeout: 30_000,
   coverageProvider: 'v8',
-  collectCoverageFrom: ['apps/api/src/**/*.ts', 'libs/*/src/**/*.ts', '!**/*.spec.ts', '!apps/api/src/main.ts', '!apps/api/src/cli/**'],
+  collectCoverageFrom: [
+    'apps/api/src/**/*.ts',
+    'libs/*/src/**/*.ts',
+    '!**/*.spec.ts',
+    '!apps/api/src/main.ts',
+    '!apps/api/src/cli/**',
+  ],
   coverageThreshold: { global: { lines: 70, statements: 70, functions: 70, branches: 60 } },
   coverageReporters: ['text-summary', 'lcov'],
   maxWorkers: 2,

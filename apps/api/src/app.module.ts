@@ -1,11 +1,14 @@
 import { Module, type DynamicModule, type ForwardReference, type Type } from '@nestjs/common';
+import { AiModule } from '@gad/ai';
 import { AuditModule } from '@gad/audit';
 import { AuthModule } from '@gad/auth';
 import { AppConfig, ConfigModule } from '@gad/config';
-import { RedisModule } from '@gad/cache';
+import { CacheModule, RedisModule } from '@gad/cache';
 import { DatabaseModule } from '@gad/database';
 import { HealthModule } from '@gad/health';
-import { LoggingModule } from '@gad/observability';
+import { LoggingModule, MetricsModule } from '@gad/observability';
+import { RealtimeModule } from '@gad/realtime';
+import { RateLimitModule } from '@gad/security';
 import { UsersModule } from '@gad/users';
 import { SCHEMA } from './schema.js';
 
@@ -19,12 +22,17 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        MetricsModule,
         DatabaseModule.forRoot(SCHEMA),
         RedisModule,
+        CacheModule,
+        RateLimitModule, // before AuthModule: its guard runs first, so unauthenticated floods are limited too
         HealthModule,
         UsersModule,
         AuthModule,
         AuditModule,
+        AiModule,
+        RealtimeModule,
         ...extra,
       ],
     };

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { ConfigError, readEnvironment, type AppConfig } from '@gad/config';
+import { WORKER_MESSAGES } from '@gad/observability';
+import { runPrimary } from './cluster.js';
 import { createApp, SWAGGER_UI_PATH } from './create-app.js';
 import { gracefulShutdown } from './shutdown.js';
 
@@ -9,9 +12,32 @@ async function serve(config: AppConfig): Promise<void> {
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
   server.maxConnections = config.http.maxConnections;
+  if (cluster.isWorker && config.http.maxRequests > 0) recycleAfter(server, config);
 
+  const shutdown = gracefulShutdown(app, config);
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  if (cluster.isWorker) {
+    console.log(`worker ${process.pid} ready`);
+    return;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.app.port;
+  printBanner(config, port);
+}
+
+/** MAX_REQUESTS (+ jitter), like gunicorn: the primary starts a replacement, then stops this worker gracefully. */
+function recycleAfter(server: import('node:http').Server, config: AppConfig): void {
+  const limit = config.http.maxRequests + Math.floor(Math.random() * (config.http.maxRequestsJitter + 1));
+  let served = 0;
+  server.on('request', () => {
+    served += 1;
+    if (served === limit) process.send?.({ type: WORKER_MESSAGES.recycle, requests: served });
+  });
+}
+
+function printBanner(config: AppConfig, port: number): void {
   const base = `http://${config.app.host === '0.0.0.0' ? 'localhost' : config.app.host}:${port}`;
   console.log(
     [
@@ -22,10 +48,6 @@ async function serve(config: AppConfig): Promise<void> {
       `  Database ${config.database.embedded ? `embedded PGlite in ${config.database.dataDir}/pglite` : 'PostgreSQL'}`,
     ].join('\n'),
   );
-
-  const shutdown = gracefulShutdown(app, config);
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 const { config, problems, warnings } = readEnvironment();
@@ -33,5 +55,14 @@ if (problems.length > 0) {
   console.error(new ConfigError(problems).message);
   process.exit(1);
 }
-for (const warning of warnings) console.warn(`config warning: ${warning}`);
-await serve(config);
+if (cluster.isPrimary) for (const warning of warnings) console.warn(`config warning: ${warning}`);
+
+if (cluster.isPrimary && config.http.workers > 1) {
+  if (config.database.embedded) {
+    console.error('WORKERS > 1 needs PostgreSQL: the embedded PGlite database belongs to one process');
+    process.exit(1);
+  }
+  runPrimary(config);
+} else {
+  await serve(config);
+}

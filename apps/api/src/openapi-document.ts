@@ -9,7 +9,12 @@ import { buildOpenApiDocument, createApp } from './create-app.js';
 /** The OpenAPI document for the default configuration, built from a throwaway embedded app. */
 export async function openApiDocument(): Promise<OpenAPIObject> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gad-openapi-'));
-  const config = configFrom({ ENVIRONMENT: 'test', LOG_LEVEL: 'CRITICAL', DATA_DIR: dataDir, ADMIN_PASSWORD: 'openapi-generation-only' });
+  const config = configFrom({
+    ENVIRONMENT: 'test',
+    LOG_LEVEL: 'CRITICAL',
+    DATA_DIR: dataDir,
+    ADMIN_PASSWORD: 'openapi-generation-only',
+  });
   const app = await createApp(config);
   try {
     return buildOpenApiDocument(app, config);

@@ -1,4 +1,6 @@
 import { Logger, type INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { AppConfig } from '@gad/config';
 import { LifecycleService } from '@gad/health';
 
@@ -7,8 +9,8 @@ export interface ShutdownHooks {
 }
 
 /**
- * Graceful stop: readiness flips to 503, the server stops accepting, in-flight requests finish
- * (bounded by SHUTDOWN_TIMEOUT_SECONDS), then Nest closes the pool and we exit 0.
+ * Graceful stop: readiness flips to 503, the server stops accepting, every request already accepted
+ * finishes (bounded by SHUTDOWN_TIMEOUT_SECONDS), then Nest closes the pool and we exit 0.
  */
 export function gracefulShutdown(
   app: INestApplication,
@@ -16,6 +18,13 @@ export function gracefulShutdown(
   hooks: ShutdownHooks = { exit: (code) => process.exit(code) },
 ): (signal: string) => Promise<void> {
   const logger = new Logger('Shutdown');
+  const server = app.getHttpServer() as Server;
+  let inFlight = 0;
+  server.on('request', (_req, res) => {
+    inFlight += 1;
+    res.once('close', () => (inFlight -= 1));
+  });
+
   let stopping: Promise<void> | undefined;
   return (signal: string) => {
     stopping ??= (async () => {
@@ -27,6 +36,7 @@ export function gracefulShutdown(
       }, config.http.shutdownTimeoutMs);
       deadline.unref();
       try {
+        await drain(server, () => inFlight);
         await app.close();
         clearTimeout(deadline);
         hooks.exit(0);
@@ -37,4 +47,26 @@ export function gracefulShutdown(
     })();
     return stopping;
   };
+}
+
+/**
+ * http.Server.close() also closes "idle" connections, and a connection accepted but not yet parsed
+ * (a busy event loop) counts as idle: its request would be dropped. So stop listening at the net
+ * level, answer what arrives with `Connection: close`, and close idle sockets once nothing is in flight.
+ */
+async function drain(server: Server, inFlight: () => number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  NetServer.prototype.close.call(server);
+  server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
+  let quietTicks = 0;
+  const sweeper = setInterval(() => {
+    quietTicks = inFlight() === 0 ? quietTicks + 1 : 0;
+    if (quietTicks >= 2) server.closeIdleConnections();
+  }, 50);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweeper);
+  }
 }

@@ -32,7 +32,11 @@ describe('booting the built server', () => {
   it('starts from a clean directory with no configuration, on PGlite, and answers health within 30 s', async () => {
     const cwd = tempDir('gad-clean-');
     const port = await closedPort();
-    const child = spawn(process.execPath, [MAIN], { cwd, env: bareEnv({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      cwd,
+      env: bareEnv({ PORT: String(port) }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
@@ -58,7 +62,13 @@ describe('booting the built server', () => {
       timeout: 20_000,
     });
     expect(result.status).toBe(1);
-    for (const problem of [/SECRET_KEY must be at least 32/, /DEBUG must be false/, /CORS_ALLOWED_ORIGINS must not contain/, /no database is configured/, /ADMIN_PASSWORD is missing/]) {
+    for (const problem of [
+      /SECRET_KEY must be at least 32/,
+      /DEBUG must be false/,
+      /CORS_ALLOWED_ORIGINS must not contain/,
+      /no database is configured/,
+      /ADMIN_PASSWORD is missing/,
+    ]) {
       expect(result.stderr).toMatch(problem);
     }
     expect(result.stderr).not.toMatch(/short/);

@@ -5,3 +5,7 @@ export * from './problem-mapper.js';
 export * from './request-id.js';
 export * from './validation.js';
 export * from './uuid-param.pipe.js';
+export * from './metrics/metrics.module.js';
+export * from './metrics/metrics.service.js';
+export * from './metrics/metrics-endpoint.js';
+export * from './metrics/worker-messages.js';

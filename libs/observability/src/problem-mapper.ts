@@ -31,6 +31,12 @@ export interface MapOptions {
 
 /** The one mapper from any thrown value to problem details. Only ProblemException and 4xx texts reach the client. */
 export function toProblem(error: unknown, req: Request, options: MapOptions): MappedProblem {
+  if (isDatabaseUnavailable(error)) {
+    error = new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
+      detail: 'The database is unavailable. Retry shortly.',
+      headers: { 'Retry-After': '5' },
+    });
+  }
   const status = statusOf(error);
   const unexpected = status >= 500 && !(error instanceof ProblemException);
   let detail = GENERIC_DETAIL[status] ?? statusTitle(status);
@@ -121,4 +127,35 @@ function parserDetail(error: HttpLikeError): string | undefined {
     default:
       return undefined;
   }
+}
+
+// Connection-level failures (server down, restarting, pool exhausted): an outage, so 503, not a bug.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)|terminating connection due to administrator command|Query read timeout/i;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, message, driverError, cause } = e as {
+      code?: unknown;
+      message?: unknown;
+      driverError?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    e = driverError ?? cause;
+  }
+  return false;
 }

@@ -16,7 +16,9 @@ if (problems.length > 0) {
   console.error(new ConfigError(problems).message);
   process.exit(1);
 }
-const where = config.database.embedded ? `embedded PGlite in ${config.database.dataDir}/pglite` : redactUrl(config.database.url ?? '');
+const where = config.database.embedded
+  ? `embedded PGlite in ${config.database.dataDir}/pglite`
+  : redactUrl(config.database.url ?? '');
 const dataSource = new DataSource(buildDataSourceOptions(config, SCHEMA));
 try {
   await dataSource.initialize();

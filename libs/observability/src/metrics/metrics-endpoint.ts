@@ -52,6 +52,6 @@ export function metricsEndpoint(metrics: MetricsService, config: AppConfig) {
     }
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.setHeader('Cache-Control', 'no-store');
-    res.end(await metrics.registry.metrics());
+    res.end(await metrics.exposition());
   };
 }

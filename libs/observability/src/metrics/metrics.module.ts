@@ -6,6 +6,6 @@ import { MetricsService } from './metrics.service.js';
 @Module({ providers: [MetricsService], exports: [MetricsService] })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { clusterMetricsFromPrimary, isClusterWorker } from './worker-messages.js';
 import { AppConfig } from '@gad/config';
 
 const WINDOW_SECONDS = 60;
@@ -31,20 +32,47 @@ export class MetricsService {
   constructor(config: AppConfig) {
     this.registry.setDefaultLabels({ app: config.app.name });
     collectDefaultMetrics({ register: this.registry });
-    this.httpDuration = this.histogram('http_request_duration_seconds', 'HTTP request duration by method, route template and status', ['method', 'route', 'status'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    this.httpDuration = this.histogram(
+      'http_request_duration_seconds',
+      'HTTP request duration by method, route template and status',
+      ['method', 'route', 'status'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
     this.httpInFlight = this.gauge('http_requests_in_flight', 'HTTP requests being served');
+    if (isClusterWorker()) {
+      new AggregatorRegistry(); // installs prom-client's worker listener
+      AggregatorRegistry.setRegistries([this.registry]);
+    }
+  }
+
+  /** Prometheus text: this process's, or every worker's aggregated by the primary. */
+  async exposition(): Promise<string> {
+    return isClusterWorker() ? clusterMetricsFromPrimary() : this.registry.metrics();
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
-    return (this.registry.getSingleMetric(name) as Counter<L>) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(name) as Counter<L>) ?? new Counter({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = [], collect?: (this: Gauge<L>) => void | Promise<void>): Gauge<L> {
-    return (this.registry.getSingleMetric(name) as Gauge<L>) ?? new Gauge({ name, help, labelNames, registers: [this.registry], collect });
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    collect?: (this: Gauge<L>) => void | Promise<void>,
+  ): Gauge<L> {
+    return (
+      (this.registry.getSingleMetric(name) as Gauge<L>) ??
+      new Gauge({ name, help, labelNames, registers: [this.registry], collect })
+    );
   }
 
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets?: number[]): Histogram<L> {
-    return (this.registry.getSingleMetric(name) as Histogram<L>) ?? new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(name) as Histogram<L>) ??
+      new Histogram({ name, help, labelNames, buckets, registers: [this.registry] })
+    );
   }
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
