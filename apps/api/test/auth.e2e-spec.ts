@@ -18,7 +18,7 @@ describe('auth (PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createThrowawayDatabase();
-    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000' });
+    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000', RATE_LIMIT_CALLS: '100000' });
   });
   afterAll(async () => {
     await t?.close();

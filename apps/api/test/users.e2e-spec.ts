@@ -1,3 +1,4 @@
+import { queryCounter } from '@gad/database';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { adminSession, call, createUser, login, type Session } from './support/http.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -9,7 +10,7 @@ describe('users (PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createThrowawayDatabase();
-    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000' });
+    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000', RATE_LIMIT_CALLS: '100000' });
     admin = await adminSession(t.api);
   });
   afterAll(async () => {
@@ -181,6 +182,33 @@ describe('users (PostgreSQL)', () => {
     for (const query of ['limit=0', 'limit=101', 'skip=-1', 'limit=abc', 'skip=1.5']) {
       expect((await call('GET', `${t.api}/users?${query}`, undefined, { token: admin.token })).status).toBe(400);
     }
+  });
+
+  it('serves a signed-in read with no database round trip once the cache is warm', async () => {
+    const u = await createUser(t.api, admin, { email: 'warm@example.com' });
+    for (let i = 0; i < 2; i++)
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: u.session.token })).status).toBe(200);
+    const before = queryCounter.total;
+    for (let i = 0; i < 10; i++)
+      expect((await call('GET', `${t.api}/users/me`, undefined, { token: u.session.token })).status).toBe(200);
+    expect(queryCounter.total - before).toBe(0);
+    // and revocation still takes effect at once
+    expect((await call('POST', `${t.api}/auth/logout`, undefined, { token: u.session.token })).status).toBe(204);
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: u.session.token })).status).toBe(401);
+  });
+
+  it('lists users with their roles in a constant number of queries (no N+1)', async () => {
+    for (let i = 0; i < 12; i++)
+      await createUser(t.api, admin, { email: `nplus${i}@example.com`, roles: ['operator', 'supervisor'] });
+    const queriesFor = async (limit: number) => {
+      const before = queryCounter.total;
+      const res = await call('GET', `${t.api}/users?limit=${limit}`, undefined, { token: admin.token });
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBe(limit);
+      return queryCounter.total - before;
+    };
+    await queriesFor(2); // warm the admin's principal
+    expect(await queriesFor(2)).toBe(await queriesFor(12));
   });
 
   it('refuses to let an admin delete or deactivate themselves', async () => {

@@ -11,6 +11,7 @@ import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 import { SessionEntity } from './entities/session.entity.js';
 import { JwtAuthGuard, RolesGuard } from './guards.js';
 import { LoginLimiterService } from './login-limiter.service.js';
+import { PrincipalCache } from './principal-cache.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService } from './token.service.js';
 
@@ -22,6 +23,7 @@ import { TokenService } from './token.service.js';
     TokenService,
     SessionsRepository,
     LoginLimiterService,
+    PrincipalCache,
     AdminSeedService,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

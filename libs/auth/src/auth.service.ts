@@ -5,6 +5,7 @@ import { ProblemException } from '@gad/observability';
 import type { AuthenticatedUser, ClientContext } from '@gad/security';
 import { PasswordService, UserEvents, UsersService, type Role, type UserEntity } from '@gad/users';
 import { LoginLimiterService } from './login-limiter.service.js';
+import { PrincipalCache, type UserSnapshot } from './principal-cache.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService, hashRefreshToken, type AccessTokenClaims } from './token.service.js';
 
@@ -36,16 +37,24 @@ export class AuthService implements OnModuleInit {
     private readonly limiter: LoginLimiterService,
     private readonly audit: AuditService,
     private readonly userEvents: UserEvents,
+    private readonly principals: PrincipalCache,
   ) {
     this.refreshTtlMs = config.security.refreshTokenExpireDays * 86_400_000;
   }
 
   onModuleInit(): void {
+    // Runs inside the request that changed the user: when it answers, revocation is in force everywhere.
     this.userEvents.subscribe(async (event) => {
-      if (event.type === 'user.deactivated') await this.sessions.revokeUserSessions(event.userId, 'deactivated');
-      if (event.type === 'user.password_changed')
-        await this.sessions.revokeUserSessions(event.userId, 'password_changed', event.keepSessionId);
-      // deletion cascades to sessions and refresh tokens in the database
+      if (event.type === 'session.revoked') return this.principals.forgetSessions([event.sessionId]);
+      if (event.type === 'user.deactivated') {
+        await this.principals.forgetSessions(await this.sessions.revokeUserSessions(event.userId, 'deactivated'));
+      }
+      if (event.type === 'user.password_changed') {
+        const revoked = await this.sessions.revokeUserSessions(event.userId, 'password_changed', event.keepSessionId);
+        await this.principals.forgetSessions(revoked);
+      }
+      // deletion cascades to sessions in the database; dropping the user snapshot is enough to refuse them
+      await this.principals.forgetUser(event.userId);
     });
   }
 
@@ -192,9 +201,12 @@ export class AuthService implements OnModuleInit {
   async principalFromPayload(payload: Record<string, unknown>): Promise<AuthenticatedUser> {
     const claims = this.tokens.checkClaims(payload);
     if (!claims) throw unauthorized('The access token is invalid.');
-    const [user, session] = await Promise.all([this.users.findById(claims.sub), this.sessions.findSession(claims.sid)]);
+    const [user, session] = await Promise.all([
+      this.principals.user(claims.sub, () => this.users.findById(claims.sub)),
+      this.principals.session(claims.sid, () => this.sessions.findSession(claims.sid)),
+    ]);
     if (!user || !user.isActive) throw unauthorized('This account is no longer active.');
-    if (!session || session.userId !== user.id || session.revokedAt || session.expiresAt.getTime() <= Date.now()) {
+    if (!session || session.userId !== user.id || session.revoked || session.expiresAt <= Date.now()) {
       throw unauthorized('This session has ended: sign in again.');
     }
     return toPrincipal(user, claims);
@@ -208,12 +220,12 @@ export class AuthService implements OnModuleInit {
   }
 }
 
-function toPrincipal(user: UserEntity, claims: AccessTokenClaims): AuthenticatedUser {
+function toPrincipal(user: UserSnapshot, claims: AccessTokenClaims): AuthenticatedUser {
   return {
     id: user.id,
     email: user.email,
     fullName: user.fullName,
-    roles: rolesOf(user),
+    roles: user.roles,
     isSuperuser: user.isSuperuser,
     mustChangePassword: user.mustChangePassword,
     sessionId: claims.sid,

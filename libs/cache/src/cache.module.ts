@@ -4,6 +4,7 @@ import { AppConfig } from '@gad/config';
 import { READINESS_CHECKS, type ReadinessCheck } from '@gad/health';
 import { SHARED_RATE_LIMIT_COUNTERS, type SharedRateLimitCounters } from '@gad/security';
 import { CacheController } from './cache.controller.js';
+import { NearCache } from './near-cache.service.js';
 import { CacheService } from './cache.service.js';
 import { CACHE_BACKEND, CacheCounters, createCacheBackend, type CacheBackend } from './cache.store.js';
 import { keyNamespace } from './key-namespace.js';
@@ -44,6 +45,7 @@ class CacheBackendModule {}
   controllers: [CacheController],
   providers: [
     CacheService,
+    NearCache,
     {
       provide: READINESS_CHECKS,
       inject: [RedisService, AppConfig],
@@ -57,6 +59,6 @@ class CacheBackendModule {}
         redis.enabled ? new RedisRateLimitCounters(redis, config) : null,
     },
   ],
-  exports: [CacheService, READINESS_CHECKS, SHARED_RATE_LIMIT_COUNTERS],
+  exports: [CacheService, NearCache, READINESS_CHECKS, SHARED_RATE_LIMIT_COUNTERS],
 })
 export class CacheModule {}

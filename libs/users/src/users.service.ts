@@ -1,4 +1,5 @@
-import { ConflictException, HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, HttpStatus, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { CacheService } from '@gad/cache';
 import { AuditService } from '@gad/audit';
 import { ProblemException } from '@gad/observability';
 import type { ClientContext } from '@gad/security';
@@ -20,20 +21,32 @@ export interface Actor {
 const isAdmin = (actor: Actor): boolean => actor.isSuperuser || actor.roles.includes('admin');
 
 @Injectable()
-export class UsersService {
+export class UsersService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
     private readonly events: UserEvents,
     private readonly audit: AuditService,
+    private readonly cache: CacheService,
   ) {}
+
+  onModuleInit(): void {
+    // every write publishes an event: the cached copy goes before the writing request answers
+    this.events.subscribe(async (event) => {
+      if (event.type !== 'user.created') await this.cache.del(userKey(event.userId));
+    });
+  }
 
   /** An admin reads anyone; anyone else only themselves. Others' ids answer exactly like missing ones. */
   async get(actor: Actor, id: string): Promise<UserDto> {
     if (!isAdmin(actor) && actor.id !== id) throw this.notFound();
-    const user = await this.users.findById(id);
+    // read through the cache (the seed's get_with_cache), JSON only
+    const user = await this.cache.wrap(userKey(id), async () => {
+      const found = await this.users.findById(id);
+      return found ? UserDto.from(found) : null;
+    });
     if (!user) throw this.notFound();
-    return UserDto.from(user);
+    return user;
   }
 
   async list(actor: Actor, skip: number, limit: number): Promise<UserPageDto> {
@@ -219,6 +232,8 @@ export class UsersService {
     }
   }
 }
+
+const userKey = (id: string): string => `user:${id}`;
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';

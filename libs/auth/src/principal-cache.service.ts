@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { CacheService, NearCache } from '@gad/cache';
+import type { Role, UserEntity } from '@gad/users';
+import type { SessionEntity } from './entities/session.entity.js';
+
+/** What the guard needs to know about a user on every request. */
+export interface UserSnapshot {
+  id: string;
+  email: string;
+  fullName: string;
+  roles: Role[];
+  isActive: boolean;
+  isSuperuser: boolean;
+  mustChangePassword: boolean;
+}
+
+export interface SessionSnapshot {
+  userId: string;
+  revoked: boolean;
+  expiresAt: number;
+}
+
+const NEAR_TTL_MS = 15_000;
+const SHARED_TTL_SECONDS = 300;
+
+/**
+ * Read-through cache of the user and session behind an access token, so a signed-in request costs no
+ * database round trip when warm: memory first (NearCache), then Redis (CacheService), then PostgreSQL.
+ * Every change that affects access evicts both tiers before the request that made it returns.
+ */
+@Injectable()
+export class PrincipalCache {
+  constructor(
+    private readonly near: NearCache,
+    private readonly shared: CacheService,
+  ) {}
+
+  user(id: string, load: () => Promise<UserEntity | null>): Promise<UserSnapshot | null> {
+    return this.read(`principal:user:${id}`, async () => {
+      const user = await load();
+      return user ? toUserSnapshot(user) : null;
+    });
+  }
+
+  session(id: string, load: () => Promise<SessionEntity | null>): Promise<SessionSnapshot | null> {
+    return this.read(`principal:session:${id}`, async () => {
+      const session = await load();
+      return session
+        ? { userId: session.userId, revoked: session.revokedAt !== null, expiresAt: session.expiresAt.getTime() }
+        : null;
+    });
+  }
+
+  async forgetUser(id: string): Promise<void> {
+    await this.forget(`principal:user:${id}`);
+  }
+
+  async forgetSessions(ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.forget(`principal:session:${id}`)));
+  }
+
+  private async read<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    const local = this.near.get<T>(key);
+    if (local !== undefined) return local;
+    const version = this.near.version;
+    const value = await this.shared.wrap(key, load, SHARED_TTL_SECONDS);
+    if (value !== null && value !== undefined) this.near.set(key, value, NEAR_TTL_MS, version);
+    return value ?? null;
+  }
+
+  private async forget(key: string): Promise<void> {
+    await Promise.all([this.near.evict(key), this.shared.del(key)]);
+  }
+}
+
+function toUserSnapshot(user: UserEntity): UserSnapshot {
+  return {
+    id: user.id,
+    email: user.email,
+    fullName: user.fullName,
+    roles: user.roles.map((r) => r.name as Role).sort(),
+    isActive: user.isActive,
+    isSuperuser: user.isSuperuser,
+    mustChangePassword: user.mustChangePassword,
+  };
+}
