@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -98,7 +99,22 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     sendProblem(res, toProblem(new NotFoundException(`Cannot ${req.method} ${req.path}`), req, { exposeStack: false }));
   });
   app.use(expressErrorsAsProblems(config)); // e.g. a static path that tries to climb out of its folder
+  applyServerTimeouts(app.getHttpServer() as Server, config);
   return app;
+}
+
+/**
+ * Slowloris and stalled uploads are cut by the server itself: headers must arrive within
+ * HEADERS_TIMEOUT_SECONDS, a whole request within REQUEST_TIMEOUT_SECONDS (checked every second),
+ * idle keep-alive sockets close after KEEP_ALIVE_TIMEOUT, and MAX_CONNECTIONS caps sockets per worker.
+ */
+export function applyServerTimeouts(server: Server, config: AppConfig): void {
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = config.http.requestTimeoutMs + 5000; // the interceptor answers 503 first
+  server.maxConnections = config.http.maxConnections;
+  // read when the server starts listening; Node's default (30 s) would let slow clients linger
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1000;
 }
 
 export function buildOpenApiDocument(app: NestExpressApplication, config: AppConfig): OpenAPIObject {

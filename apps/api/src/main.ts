@@ -9,9 +9,6 @@ import { gracefulShutdown } from './shutdown.js';
 async function serve(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   const server = await app.listen(config.app.port, config.app.host);
-  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
-  server.headersTimeout = config.http.keepAliveTimeoutMs + 1000;
-  server.maxConnections = config.http.maxConnections;
   if (cluster.isWorker && config.http.maxRequests > 0) recycleAfter(server, config);
 
   const shutdown = gracefulShutdown(app, config);

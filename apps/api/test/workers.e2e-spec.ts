@@ -102,3 +102,53 @@ describe('multi-worker process (WORKERS=2)', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('worker recycling (MAX_REQUESTS)', () => {
+  let db: ThrowawayDatabase;
+  let child: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    db = await createThrowawayDatabase();
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    await db?.drop();
+  });
+
+  it('replaces a worker after MAX_REQUESTS (+ jitter) without failing a request', async () => {
+    const port = await closedPort();
+    child = spawn(process.execPath, [MAIN], {
+      cwd: tempDir(),
+      env: {
+        PATH: process.env.PATH,
+        ENVIRONMENT: 'test',
+        WORKERS: '2',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: db.url,
+        SECRET_KEY: TEST_SECRET_KEY,
+        ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+        LOG_LEVEL: 'ERROR',
+        MAX_REQUESTS: '10',
+        MAX_REQUESTS_JITTER: '0',
+        RATE_LIMIT_CALLS: '100000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await until(() => readyWorkers(output).length >= 2, 30_000, 'two workers');
+    for (let i = 0; i < 40; i++) expect((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status).toBe(200);
+    await until(
+      () => /recycling worker \d+ after 10 requests/.test(output) && readyWorkers(output).length >= 3,
+      20_000,
+      'a recycled worker',
+    );
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+  });
+});

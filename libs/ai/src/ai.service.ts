@@ -1,7 +1,8 @@
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { AppConfig } from '@gad/config';
-import type { FieldError } from '@gad/observability';
+import { MetricsService, type FieldError } from '@gad/observability';
+import type { Histogram } from 'prom-client';
 import { AiInteractionRepository } from './ai-interaction.repository.js';
 import { AiProviderClient, classifyProviderError, type ProviderRequest, type TokenUsage } from './ai-provider.client.js';
 import { CallBudget } from './call-budget.js';
@@ -101,10 +102,28 @@ export class AiService implements BeforeApplicationShutdown {
     private readonly provider: AiProviderClient,
     private readonly window: RateWindowRepository,
     private readonly interactions: AiInteractionRepository,
+    @Optional() metrics?: MetricsService,
   ) {
     const max = config.ai.maxConcurrentRequests;
     this.limiter = new ConcurrencyLimiter(max, max * WAITERS_PER_SLOT);
+    this.duration = metrics?.histogram(
+      'ai_chat_duration_seconds',
+      'AI chats by source and fallback cause (none = answered)',
+      ['source', 'cause'],
+      [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    );
+    if (metrics) {
+      const limiter = this.limiter;
+      metrics.gauge('ai_chats_in_flight', 'Provider calls in flight on this process', [], function () {
+        this.set(limiter.inFlight);
+      });
+      metrics.gauge('ai_chats_queued', 'Chats waiting for a provider slot on this process', [], function () {
+        this.set(limiter.queued);
+      });
+    }
   }
+
+  private readonly duration?: Histogram<'source' | 'cause'>;
 
   /**
    * The bounds that come from configuration, which DTO decorators cannot read. Returns field errors
@@ -255,6 +274,7 @@ export class AiService implements BeforeApplicationShutdown {
 
     if (cause) this.counters.fallbacks[cause]++;
     else this.counters.answered++;
+    this.duration?.observe({ source: cause ? 'fallback' : 'ai', cause: cause ?? 'none' }, latencyMs / 1000);
     if (outcome.callMs !== undefined && cause !== 'cancelled') this.limiter.observe(outcome.callMs);
     if (outcome.upstream && !cause) this.status.lastSuccessAt = now;
     if (outcome.upstream && cause && PROVIDER_FAILURES.includes(cause)) {

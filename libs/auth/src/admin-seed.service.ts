@@ -13,6 +13,9 @@ export class AdminSeedService implements OnApplicationBootstrap {
     private readonly users: UsersService,
   ) {}
 
+  /** Whether this process created the admin (at boot or through seed()). */
+  created = false;
+
   async onApplicationBootstrap(): Promise<void> {
     await this.seed();
   }
@@ -26,6 +29,7 @@ export class AdminSeedService implements OnApplicationBootstrap {
       password = randomBytes(12).toString('base64url');
     }
     const created = await this.users.ensureAdmin(email, password);
+    this.created ||= created;
     if (created) {
       this.logger.log(`admin account ${email} created; it must change its password at first sign-in`);
       // Printed once to the console on purpose: never to the structured log.

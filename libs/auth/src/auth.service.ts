@@ -1,8 +1,9 @@
-import { HttpStatus, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '@gad/config';
 import { AuditService } from '@gad/audit';
-import { ProblemException } from '@gad/observability';
-import type { AuthenticatedUser, ClientContext } from '@gad/security';
+import { MetricsService, ProblemException } from '@gad/observability';
+import { rateLimitRejections, type AuthenticatedUser, type ClientContext } from '@gad/security';
 import { PasswordService, UserEvents, UsersService, type Role, type UserEntity } from '@gad/users';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { PrincipalCache, type UserSnapshot } from './principal-cache.service.js';
@@ -38,9 +39,13 @@ export class AuthService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly userEvents: UserEvents,
     private readonly principals: PrincipalCache,
+    @Optional() metrics?: MetricsService,
   ) {
     this.refreshTtlMs = config.security.refreshTokenExpireDays * 86_400_000;
+    this.rejections = metrics && rateLimitRejections(metrics);
   }
+
+  private readonly rejections?: Counter<'limiter'>;
 
   onModuleInit(): void {
     // Runs inside the request that changed the user: when it answers, revocation is in force everywhere.
@@ -63,6 +68,7 @@ export class AuthService implements OnModuleInit {
     const keys = LoginLimiterService.keys(client.ip, normalized);
     const wait = await this.limiter.retryAfter(keys);
     if (wait > 0) {
+      this.rejections?.inc({ limiter: 'login' });
       throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
         detail: `Too many failed sign-in attempts. Try again in ${wait} seconds.`,
         headers: { 'Retry-After': String(wait) },

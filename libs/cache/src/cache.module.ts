@@ -5,6 +5,7 @@ import { READINESS_CHECKS, type ReadinessCheck } from '@gad/health';
 import { SHARED_RATE_LIMIT_COUNTERS, type SharedRateLimitCounters } from '@gad/security';
 import { CacheController } from './cache.controller.js';
 import { NearCache } from './near-cache.service.js';
+import { CacheMetrics } from './cache.metrics.js';
 import { CacheService } from './cache.service.js';
 import { CACHE_BACKEND, CacheCounters, createCacheBackend, type CacheBackend } from './cache.store.js';
 import { keyNamespace } from './key-namespace.js';
@@ -46,6 +47,7 @@ class CacheBackendModule {}
   providers: [
     CacheService,
     NearCache,
+    CacheMetrics,
     {
       provide: READINESS_CHECKS,
       inject: [RedisService, AppConfig],

@@ -148,6 +148,7 @@ export class AppConfig {
     maxRequests: number;
     maxRequestsJitter: number;
     keepAliveTimeoutMs: number;
+    headersTimeoutMs: number;
     shutdownTimeoutMs: number;
     rateLimitCalls: number;
     rateLimitPeriodSeconds: number;
@@ -279,6 +280,7 @@ export function parseConfig(env: Env): ConfigResult {
       maxRequests: read.int('MAX_REQUESTS'),
       maxRequestsJitter: read.int('MAX_REQUESTS_JITTER'),
       keepAliveTimeoutMs: read.number('KEEP_ALIVE_TIMEOUT', 0.1) * 1000,
+      headersTimeoutMs: read.number('HEADERS_TIMEOUT_SECONDS', 0.1) * 1000,
       shutdownTimeoutMs: read.number('SHUTDOWN_TIMEOUT_SECONDS', 0) * 1000,
       rateLimitCalls: read.int('RATE_LIMIT_CALLS', 1),
       rateLimitPeriodSeconds: read.int('RATE_LIMIT_PERIOD', 1),

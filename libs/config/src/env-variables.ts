@@ -275,6 +275,13 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     group: 'Performance',
+    name: 'HEADERS_TIMEOUT_SECONDS',
+    kind: 'number',
+    default: '10',
+    description: 'A client must send its request headers within this (cuts slowloris connections).',
+  },
+  {
+    group: 'Performance',
     name: 'SHUTDOWN_TIMEOUT_SECONDS',
     kind: 'number',
     default: '30',

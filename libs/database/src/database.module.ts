@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AppConfig } from '@gad/config';
 import { buildDataSourceOptions, type SchemaParts } from './data-source-options.js';
 import { runPendingMigrations } from './migration-runner.js';
+import { DatabaseMetrics } from './database.metrics.js';
 
 interface BootOptions {
   runMigrations: boolean;
@@ -35,6 +36,7 @@ export class DatabaseModule {
           },
         }),
       ],
+      providers: [DatabaseMetrics],
       exports: [TypeOrmModule],
     };
   }

@@ -10,7 +10,8 @@ import {
 } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { AppConfig } from '@gad/config';
-import { ProblemException } from '@gad/observability';
+import { MetricsService, ProblemException } from '@gad/observability';
+import type { Counter } from 'prom-client';
 import { isProbePath } from './probe-paths.js';
 
 /**
@@ -25,9 +26,13 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly config: AppConfig,
+    metrics: MetricsService,
   ) {
     super(options, storage, reflector);
+    this.rejections = rateLimitRejections(metrics);
   }
+
+  private readonly rejections: Counter<'limiter'>;
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -35,6 +40,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    this.rejections.inc({ limiter: 'default' });
     const retryAfter = String(Math.max(1, detail.timeToBlockExpire));
     throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
       detail: `Too many requests: the limit is ${detail.limit} per ${Math.round(detail.ttl / 1000)} seconds. Retry in ${retryAfter} s.`,
@@ -46,4 +52,9 @@ export class RateLimitGuard extends ThrottlerGuard {
       },
     });
   }
+}
+
+/** Requests refused with 429, by limiter (`default`, `login`). */
+export function rateLimitRejections(metrics: MetricsService): Counter<'limiter'> {
+  return metrics.counter('rate_limit_rejections_total', 'Requests refused with 429, by limiter', ['limiter']);
 }

@@ -11,6 +11,8 @@ if (problems.length > 0) {
   process.exit(1);
 }
 const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error', 'warn'] });
-const created = await app.get(AdminSeedService).seed();
+// the context's bootstrap already ran the seed; seed() again is a no-op unless it raced another replica
+const seeder = app.get(AdminSeedService);
+const created = (await seeder.seed()) || seeder.created;
 console.log(created ? `admin ${config.admin.email} created` : `admin ${config.admin.email} already exists; left unchanged`);
 await app.close();

@@ -50,9 +50,15 @@ export class MetricsService {
     return isClusterWorker() ? clusterMetricsFromPrimary() : this.registry.metrics();
   }
 
-  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  counter<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    collect?: (this: Counter<L>) => void,
+  ): Counter<L> {
     return (
-      (this.registry.getSingleMetric(name) as Counter<L>) ?? new Counter({ name, help, labelNames, registers: [this.registry] })
+      (this.registry.getSingleMetric(name) as Counter<L>) ??
+      new Counter({ name, help, labelNames, registers: [this.registry], collect })
     );
   }
 
