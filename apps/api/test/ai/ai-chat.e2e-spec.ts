@@ -118,7 +118,12 @@ describe('AI chat against a real Chat Completions server', () => {
       ['close', 'upstream_error', 'ai_unavailable'],
     ];
 
+    // a previous fault's upstream call may still hold a concurrency slot on a loaded machine; a queued
+    // chat that cannot fit its deadline is (rightly) an `overloaded` fallback, not the one under test
+    const settled = () => fake.waitFor(() => fake.inFlight === 0 && ai().stats().inFlight === 0, 5000);
+
     it.each(faults)('%s → the %s fallback (%s) within the timeout, and the process keeps serving', async (mode, cause, kind) => {
+      await settled();
       fake.mode = mode;
       const before = ai().stats().fallbacks[cause as 'timeout'];
       const started = Date.now();
@@ -146,6 +151,7 @@ describe('AI chat against a real Chat Completions server', () => {
     });
 
     it.each(faults)('%s while streaming → done carries the %s fallback', async (mode, _cause, kind) => {
+      await settled();
       fake.mode = mode;
       const started = Date.now();
       const { status, events } = await readSse(`${t.api}/ai/chat/stream`, { message: `stream fault ${mode}` }, admin.token);
