@@ -1,16 +1,21 @@
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@gad/config';
+import { LifecycleService, liveness } from '@gad/health';
 import { RealtimeIoAdapter } from '@gad/realtime';
 import {
   JSON_TYPES,
   RequestTimeoutInterceptor,
+  closeAfterAnswer,
   compileTrustedProxies,
   compressResponses,
   corsOptions,
@@ -28,6 +33,7 @@ import {
   assignRequestId,
   createValidationPipe,
   metricsEndpoint,
+  rejectUnsafeText,
   sendProblem,
   toProblem,
 } from '@gad/observability';
@@ -39,7 +45,7 @@ export const SWAGGER_UI_PATH = 'api/docs';
 export interface CreateAppOptions {
   /** Extra modules mounted in the same pipeline (tests use it for probe routes). */
   imports?: ModuleImport[];
-  /** The dashboard page and its static/ folder; default apps/dashboard under the working directory. */
+  /** The dashboard page and its static/ folder; default apps/dashboard in this checkout or image. */
   dashboardDir?: string;
 }
 
@@ -67,14 +73,23 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const limit = config.http.maxRequestBodySize;
   app.use(rejectOversizedBodies(config));
   app.use(requireJsonBodies(config));
-  app.use(express.json({ limit, type: JSON_TYPES }));
+  app.use(express.json({ limit, type: JSON_TYPES, reviver: rejectUnsafeText }));
   app.use(loginPath(config), express.urlencoded({ extended: false, limit }));
   app.use(expressErrorsAsProblems(config));
 
-  const dashboardDir = options.dashboardDir ?? resolve('apps/dashboard');
+  const dashboardDir = options.dashboardDir ?? join(projectRoot(), 'apps/dashboard');
   app.use('/static', staticAssets(config, join(dashboardDir, 'static')));
   http.get('/dashboard', dashboardPage(dashboardDir));
 
+  // HEALTH_CHECK_PATH names the liveness path; the API's own stays at {prefix}/health
+  const livenessPath = config.metrics.healthCheckPath;
+  if (livenessPath !== `${config.app.apiPrefix}/health`) {
+    const lifecycle = app.get(LifecycleService);
+    (app.getHttpAdapter().getInstance() as express.Express).get(livenessPath, (_req: Request, res: Response) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(liveness(config, lifecycle));
+    });
+  }
   if (config.metrics.enabled) {
     http.get(config.metrics.path, metricsEndpoint(app.get(MetricsService), config));
   }
@@ -106,15 +121,50 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 /**
  * Slowloris and stalled uploads are cut by the server itself: headers must arrive within
  * HEADERS_TIMEOUT_SECONDS, a whole request within REQUEST_TIMEOUT_SECONDS (checked every second),
- * idle keep-alive sockets close after KEEP_ALIVE_TIMEOUT, and MAX_CONNECTIONS caps sockets per worker.
+ * idle keep-alive sockets close after KEEP_ALIVE_TIMEOUT, and MAX_CONNECTIONS caps HTTP connections
+ * per worker, besides up to WS_MAX_CONNECTIONS sockets.
  */
 export function applyServerTimeouts(server: Server, config: AppConfig): void {
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.headersTimeoutMs;
-  server.requestTimeout = config.http.requestTimeoutMs + 5000; // the interceptor answers 503 first
-  server.maxConnections = config.http.maxConnections;
+  // Node times only the receiving of a request (headers and body), never the handler, which the
+  // interceptor bounds: no extra allowance here, or a slow body would get 5 s more than configured.
+  server.requestTimeout = config.http.requestTimeoutMs;
+  // A socket is a connection too: without room for them, sockets at WS_MAX_CONNECTIONS would take
+  // every connection, so HTTP requests and the next socket were dropped unanswered instead of the
+  // handshake's clean `too_many_connections` (the fault suite's 1000-socket scenario saw both).
+  server.maxConnections = config.http.maxConnections + config.ws.maxConnections;
+  server.on('clientError', answerClientError);
   // read when the server starts listening; Node's default (30 s) would let slow clients linger
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1000;
+}
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request headers are too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive.'],
+  HPE_HEADERS_TIMEOUT: [408, 'The request headers took too long to arrive.'],
+};
+
+/**
+ * Errors Node's HTTP parser raises before any handler runs (oversized or malformed headers, slow
+ * clients) would get a bare status line; answer them as problem details with a request id too.
+ */
+function answerClientError(error: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
+  const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'The request is malformed.'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail, instance: '', request_id: requestId });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The folder holding package.json, found from this file (src/ under Jest, dist/ when built), not from the cwd. */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 export function buildOpenApiDocument(app: NestExpressApplication, config: AppConfig): OpenAPIObject {
@@ -123,6 +173,7 @@ export function buildOpenApiDocument(app: NestExpressApplication, config: AppCon
     .setVersion(config.app.version)
     .setDescription(`${config.app.name} REST API. Errors are RFC 9457 problem details (application/problem+json).`)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addCookieAuth('access_token', { type: 'apiKey', in: 'cookie', name: 'access_token' }, 'access_token')
     .addOAuth2({
       type: 'oauth2',
       flows: { password: { tokenUrl: `${config.app.apiPrefix}/auth/login`, scopes: {} } },
@@ -138,7 +189,7 @@ function expressErrorsAsProblems(config: AppConfig) {
     if (!error) return next();
     const mapped = toProblem(error, req, { exposeStack });
     // a chunked body cut off at the limit may still be arriving: close rather than drain it
-    if (mapped.problem.status === 413) res.setHeader('Connection', 'close');
+    if (mapped.problem.status === 413) closeAfterAnswer(req, res);
     sendProblem(res, mapped);
   };
 }

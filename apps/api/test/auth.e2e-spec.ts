@@ -159,6 +159,31 @@ describe('auth (PostgreSQL)', () => {
       }
     });
 
+    it('counts parallel guesses before checking them: at most LOGIN_MAX_ATTEMPTS get a password check', async () => {
+      const user = await createUser(t.api, admin, { email: 'parallel@example.com' });
+      const strict = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '3', RATE_LIMIT_CALLS: '100000' });
+      try {
+        const guesses = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            call('POST', `${strict.api}/auth/login`, { email: user.email, password: `parallel-guess-${i}` }),
+          ),
+        );
+        const statuses = guesses.map((g) => g.status);
+        expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+        expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(17);
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it('refuses a NUL character or an unpaired surrogate in any body with 400, never a 500', async () => {
+      for (const bad of ['{"email":"a@example.com","password":"a\\u0000b"}', '{"email":"a@example.com","password":"a\\ud800"}']) {
+        const res = await call('POST', `${t.api}/auth/login`, bad);
+        expect(res.status).toBe(400);
+        expect(res.body.detail).toMatch(/NUL character or an unpaired UTF-16 surrogate/);
+      }
+    });
+
     it('keeps serving health while 20 logins hash', async () => {
       const logins = Array.from({ length: 20 }, () =>
         call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: ADMIN_NEW_PASSWORD }),

@@ -173,8 +173,12 @@ describe('realtime /dashboard (PostgreSQL)', () => {
       const op = await user('not-admin');
       const opSocket = await connect(op.session.token);
       const error = nextEvent(opSocket, 'error');
-      opSocket.emit('notification:broadcast', { message: 'hola a todos' });
+      const acked = new Promise((resolve) => opSocket.emit('notification:broadcast', { message: 'hola a todos' }, resolve));
       expect(await error).toEqual({ event: 'notification:broadcast', message: 'Only admins may broadcast notifications.' });
+      // a client awaiting the acknowledgement gets the error too, instead of hanging
+      expect(await acked).toEqual({
+        error: { event: 'notification:broadcast', message: 'Only admins may broadcast notifications.' },
+      });
       expect(opSocket.connected).toBe(true);
     });
 
@@ -182,7 +186,11 @@ describe('realtime /dashboard (PostgreSQL)', () => {
       const adminSocket = await connect(admin.token);
       const created = nextEvent(adminSocket, 'notification', (n) => n.event === 'user.created');
       const victim = await user('deactivated');
-      expect(await created).toMatchObject({ level: 'info', from: null, user: { id: victim.id, email: victim.email } });
+      expect(await created).toMatchObject({
+        level: 'info',
+        from: { id: '00000000-0000-0000-0000-000000000000', full_name: 'Sistema' },
+        user: { id: victim.id, email: victim.email },
+      });
 
       const victimSocket = await connect(victim.session.token);
       const gone = disconnected(victimSocket);

@@ -86,6 +86,29 @@ describe('spine on PostgreSQL', () => {
     });
   });
 
+  it('answers headers too large for the HTTP parser with 431 problem+json and a request id', async () => {
+    const { request } = await import('node:http');
+    const res = await new Promise<{ status: number; type: string; id: string; body: string }>((resolve, reject) => {
+      const req = request(`${t.api}/health`, { headers: { 'X-Big': 'a'.repeat(20_000) }, agent: false }, (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () =>
+          resolve({
+            status: r.statusCode ?? 0,
+            type: String(r.headers['content-type']),
+            id: String(r.headers['x-request-id']),
+            body,
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.status).toBe(431);
+    expect(res.type).toMatch(/problem\+json/);
+    expect(JSON.parse(res.body)).toMatchObject({ status: 431, request_id: res.id });
+  });
+
   it('answers malformed JSON with 400 problem+json', async () => {
     const res = await fetch(`${t.api}/test-probe/boom`, {
       method: 'POST',
@@ -119,6 +142,22 @@ describe('spine on PostgreSQL', () => {
     const ui = await fetch(`${t.origin}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/swagger/i);
+  });
+});
+
+describe('HEALTH_CHECK_PATH', () => {
+  it('serves liveness at the configured path as well as under the prefix', async () => {
+    const db = await createThrowawayDatabase();
+    const app = await startApp({ DATABASE_URL: db.url, HEALTH_CHECK_PATH: '/healthz' });
+    try {
+      const res = await fetch(`${app.origin}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'ok' });
+      expect((await fetch(`${app.api}/health`)).status).toBe(200);
+    } finally {
+      await app.close();
+      await db.drop();
+    }
   });
 });
 

@@ -179,7 +179,7 @@ describe('users (PostgreSQL)', () => {
     const page = await call('GET', `${t.api}/users?skip=1&limit=2`, undefined, { token: admin.token });
     expect(page.body.items.map((u: { id: string }) => u.id)).toEqual(all.body.items.slice(1, 3).map((u: { id: string }) => u.id));
     expect(page.body).toMatchObject({ skip: 1, limit: 2, total: all.body.total });
-    for (const query of ['limit=0', 'limit=101', 'skip=-1', 'limit=abc', 'skip=1.5']) {
+    for (const query of ['limit=0', 'limit=101', 'skip=-1', 'limit=abc', 'skip=1.5', 'skip=1e20', 'skip=9223372036854775808']) {
       expect((await call('GET', `${t.api}/users?${query}`, undefined, { token: admin.token })).status).toBe(400);
     }
   });
@@ -227,7 +227,7 @@ describe('users (PostgreSQL)', () => {
     );
     const res = await call('GET', `${t.api}/audit?action=user.updated&limit=5`, undefined, { token: admin.token });
     const entry = res.body.items.find((i: { target_id: string }) => i.target_id === u.id);
-    expect(entry.changes).toEqual({ full_name: 'Audited', password: '[changed]' });
+    expect(entry.changes).toEqual({ full_name: 'Audited', password: '[changed]', must_change_password: true });
     expect(JSON.stringify(res.body)).not.toMatch(/Rotated-Password/);
     // the password change revoked the user's sessions
     expect((await call('GET', `${t.api}/users/me`, undefined, { token: u.session.token })).status).toBe(401);

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { storableText } from '@gad/observability';
 import type { ClientContext } from '@gad/security';
 import { AuditRepository } from './audit.repository.js';
 import { AuditEntryDto, type AuditPageDto } from './dto/audit.dto.js';
@@ -20,7 +21,7 @@ export interface AuditEvent {
   changes?: Record<string, unknown>;
 }
 
-const SECRET_FIELDS = /pass|hash|token|secret/i;
+const SECRET_FIELDS = /^(password|current_password|new_password|hashed_password|.*_hash|.*token|.*secret.*)$/i;
 
 @Injectable()
 export class AuditService {
@@ -59,5 +60,12 @@ export class AuditService {
 
 /** Password values never reach the trail: a changed secret is recorded as "[changed]". */
 function withoutSecrets(changes: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, SECRET_FIELDS.test(k) ? '[changed]' : v]));
+  return Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, SECRET_FIELDS.test(k) ? '[changed]' : storable(v)]));
+}
+
+/** Whatever a value holds, the audit row must be writable (jsonb refuses NUL and lone surrogates). */
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(storable);
+  return value;
 }

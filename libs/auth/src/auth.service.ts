@@ -65,20 +65,20 @@ export class AuthService implements OnModuleInit {
 
   async login(email: string, password: string, client: ClientContext): Promise<IssuedTokens> {
     const normalized = email.trim().toLowerCase();
-    const keys = LoginLimiterService.keys(client.ip, normalized);
-    const wait = await this.limiter.retryAfter(keys);
-    if (wait > 0) {
-      this.rejections?.inc({ limiter: 'login' });
-      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
-        detail: `Too many failed sign-in attempts. Try again in ${wait} seconds.`,
-        headers: { 'Retry-After': String(wait) },
-      });
-    }
     if (Buffer.byteLength(password, 'utf8') > 72) {
       throw new ProblemException(HttpStatus.BAD_REQUEST, {
         title: 'Validation failed',
         detail: "password must be at most 72 bytes (bcrypt's limit)",
         errors: [{ field: 'password', message: "password must be at most 72 bytes (bcrypt's limit)" }],
+      });
+    }
+    const keys = LoginLimiterService.keys(client.ip, normalized);
+    const wait = await this.limiter.reserve(keys);
+    if (wait > 0) {
+      this.rejections?.inc({ limiter: 'login' });
+      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
+        detail: `Too many failed sign-in attempts. Try again in ${wait} seconds.`,
+        headers: { 'Retry-After': String(wait) },
       });
     }
 
@@ -87,7 +87,6 @@ export class AuthService implements OnModuleInit {
       ? await this.passwords.verify(password, user.hashedPassword)
       : await this.passwords.verifyAgainstDummy(password);
     if (!user || !valid) {
-      await this.limiter.recordFailure(keys);
       await this.audit.record(
         { action: 'auth.login_failed', targetId: user?.id ?? null, changes: { email: normalized } },
         client,
@@ -101,7 +100,7 @@ export class AuthService implements OnModuleInit {
       );
       throw new ProblemException(HttpStatus.FORBIDDEN, { detail: 'This account is deactivated. Contact an administrator.' });
     }
-    await this.limiter.reset(keys[1]);
+    await this.limiter.release(keys);
     const session = await this.sessions.createSession(
       user.id,
       new Date(Date.now() + this.refreshTtlMs),

@@ -7,12 +7,19 @@ interface Window {
   resetAt: number;
 }
 
+interface Hit {
+  count: number;
+  ttlMs: number;
+}
+
 const MEMORY_LIMIT = 100_000;
 
 /**
- * Counts failed logins per client IP and per account. @nestjs/throttler counts every request and
- * cannot reset a key, so brute-force protection keeps its own small counter: shared through Redis
- * when configured (falling back to memory if Redis fails, so a Redis outage cannot unlock it).
+ * Limits failed logins per client IP and per account. Every attempt is counted *before* the password
+ * is checked, so parallel guesses cannot all pass a check made before any of them failed; a successful
+ * login gives its attempt back. Shared through Redis when configured, in memory otherwise (and when
+ * Redis fails, so an outage cannot unlock it). @nestjs/throttler counts every request and cannot give
+ * one back, hence this small counter of its own.
  */
 @Injectable()
 export class LoginLimiterService {
@@ -30,68 +37,64 @@ export class LoginLimiterService {
     this.prefix = `${config.app.name}:${config.environment}:login-fail:`;
   }
 
-  static keys(ip: string, email: string): string[] {
-    return [`ip:${ip}`, `account:${email.toLowerCase()}`];
+  static keys(ip: string, email: string): { ip: string; account: string } {
+    return { ip: `ip:${ip}`, account: `account:${email.toLowerCase()}` };
   }
 
-  /** Seconds until the caller may try again, or 0 when not blocked. */
-  async retryAfter(keys: string[]): Promise<number> {
-    const waits = await Promise.all(keys.map((key) => this.blockedFor(key)));
-    return Math.max(0, ...waits);
+  /** Counts this attempt; returns the seconds to wait when it is over the limit, else 0. */
+  async reserve(keys: { ip: string; account: string }): Promise<number> {
+    const hits = await Promise.all([this.hit(keys.ip), this.hit(keys.account)]);
+    const over = hits.filter((h) => h.count > this.max);
+    return over.length === 0 ? 0 : Math.max(1, ...over.map((h) => Math.ceil(h.ttlMs / 1000)));
   }
 
-  async recordFailure(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.increment(key)));
+  /** The attempt succeeded: it was not a failure, and the account starts afresh. */
+  async release(keys: { ip: string; account: string }): Promise<void> {
+    await Promise.all([this.giveBack(keys.ip), this.clear(keys.account)]);
   }
 
-  async reset(key: string): Promise<void> {
-    this.memory.delete(key);
-    if (this.redis.enabled)
-      await this.redis.run((c) => c.del(this.prefix + key)).catch((e) => this.redis.reportError('login-limiter', e));
-  }
-
-  private async blockedFor(key: string): Promise<number> {
+  private async hit(key: string): Promise<Hit> {
     if (this.redis.enabled) {
       try {
-        const [count, ttl] = await this.redis.run((c) => Promise.all([c.get(this.prefix + key), c.pTTL(this.prefix + key)]));
-        const local = this.memoryBlockedFor(key);
-        return Math.max(local, Number(count ?? 0) >= this.max ? Math.ceil(Math.max(ttl, 1000) / 1000) : 0);
-      } catch (error) {
-        this.redis.reportError('login-limiter', error);
-      }
-    }
-    return this.memoryBlockedFor(key);
-  }
-
-  private memoryBlockedFor(key: string): number {
-    const window = this.memory.get(key);
-    if (!window || window.resetAt <= Date.now()) return 0;
-    return window.count >= this.max ? Math.ceil((window.resetAt - Date.now()) / 1000) : 0;
-  }
-
-  private async increment(key: string): Promise<void> {
-    if (this.redis.enabled) {
-      try {
-        await this.redis.run((c) =>
+        const [count, , ttlMs] = await this.redis.run((c) =>
           c
             .multi()
             .incr(this.prefix + key)
             .pExpire(this.prefix + key, this.windowMs, 'NX')
+            .pTTL(this.prefix + key)
             .exec(),
         );
-        return;
+        return { count: Number(count), ttlMs: Number(ttlMs) };
       } catch (error) {
         this.redis.reportError('login-limiter', error);
       }
     }
+    return this.memoryHit(key);
+  }
+
+  private memoryHit(key: string): Hit {
     const now = Date.now();
-    const window = this.memory.get(key);
+    let window = this.memory.get(key);
     if (!window || window.resetAt <= now) {
       if (this.memory.size >= MEMORY_LIMIT) this.sweep(now);
-      this.memory.set(key, { count: 1, resetAt: now + this.windowMs });
-    } else {
-      window.count += 1;
+      window = { count: 0, resetAt: now + this.windowMs };
+      this.memory.set(key, window);
     }
+    window.count += 1;
+    return { count: window.count, ttlMs: window.resetAt - now };
+  }
+
+  private async giveBack(key: string): Promise<void> {
+    const window = this.memory.get(key);
+    if (window && window.count > 0) window.count -= 1;
+    if (!this.redis.enabled) return;
+    await this.redis.run((c) => c.decr(this.prefix + key)).catch((e: unknown) => this.redis.reportError('login-limiter', e));
+  }
+
+  private async clear(key: string): Promise<void> {
+    this.memory.delete(key);
+    if (!this.redis.enabled) return;
+    await this.redis.run((c) => c.del(this.prefix + key)).catch((e: unknown) => this.redis.reportError('login-limiter', e));
   }
 
   private sweep(now: number): void {

@@ -38,7 +38,8 @@ export class TokenService {
       algorithms: ['HS256'],
       issuer: this.config.app.name,
       audience: TOKEN_AUDIENCE,
-      clockTolerance: CLOCK_SKEW_SECONDS,
+      // the contract grants clock skew to `iat` only (checked in checkClaims); `exp` is exact
+      clockTolerance: 0,
     };
   }
 

@@ -237,7 +237,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'REQUEST_TIMEOUT_SECONDS',
     kind: 'number',
     default: '60',
-    description: 'A request still running after this answers 503.',
+    description: 'A request still running after this answers 503; one not fully received by then is cut off (408).',
   },
   {
     group: 'Performance',
@@ -250,7 +250,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'MAX_CONNECTIONS',
     kind: 'int',
     default: '1000',
-    description: 'Concurrent HTTP connections per worker.',
+    description: 'Concurrent HTTP connections per worker, besides up to WS_MAX_CONNECTIONS Socket.IO connections.',
   },
   {
     group: 'Performance',

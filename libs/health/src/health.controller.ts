@@ -16,6 +16,23 @@ const SHUTTING_DOWN: HealthCheckResult = {
   details: { process: { status: 'down', message: 'shutting down' } },
 };
 
+export interface Liveness {
+  status: 'ok';
+  version: string;
+  environment: string;
+  uptime_seconds: number;
+}
+
+/** The liveness answer: touches no dependency. Also served at HEALTH_CHECK_PATH when that differs. */
+export function liveness(config: AppConfig, lifecycle: LifecycleService): Liveness {
+  return {
+    status: 'ok',
+    version: config.app.version,
+    environment: config.environment,
+    uptime_seconds: Math.round((Date.now() - lifecycle.startedAt) / 1000),
+  };
+}
+
 @ApiTags('health')
 @Public()
 @SkipThrottle()
@@ -33,13 +50,8 @@ export class HealthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Liveness: the process serves requests. Touches no dependency.' })
   @ApiOkResponse({ schema: { example: { status: 'ok', version: '1.0.0', environment: 'production', uptime_seconds: 12 } } })
-  live(): { status: 'ok'; version: string; environment: string; uptime_seconds: number } {
-    return {
-      status: 'ok',
-      version: this.config.app.version,
-      environment: this.config.environment,
-      uptime_seconds: Math.round((Date.now() - this.lifecycle.startedAt) / 1000),
-    };
+  live(): Liveness {
+    return liveness(this.config, this.lifecycle);
   }
 
   @Get('ready')

@@ -9,3 +9,4 @@ export * from './metrics/metrics.module.js';
 export * from './metrics/metrics.service.js';
 export * from './metrics/metrics-endpoint.js';
 export * from './metrics/worker-messages.js';
+export * from './safe-text.js';

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { PROBLEM_CONTENT_TYPE, ProblemException, statusTitle, type Problem } from './problem.js';
 import { requestIdOf } from './request-id.js';
+import { UNSAFE_TEXT_DETAIL } from './safe-text.js';
 
 const GENERIC_DETAIL: Record<number, string> = {
   400: 'The request is malformed.',
@@ -116,7 +117,7 @@ function isHttpError(error: unknown): error is HttpLikeError {
 function parserDetail(error: HttpLikeError): string | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
-      return 'The request body is not valid JSON.';
+      return error.message === UNSAFE_TEXT_DETAIL ? UNSAFE_TEXT_DETAIL : 'The request body is not valid JSON.';
     case 'entity.too.large':
       return 'The request body is too large.';
     case 'encoding.unsupported':

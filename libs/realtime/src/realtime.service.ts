@@ -11,6 +11,9 @@ import { ROOMS, SERVER_EVENTS, STATUS_INTERVAL_MS } from './realtime.constants.j
 import { SystemStatusService } from './system-status.service.js';
 import { errorText } from './error-text.js';
 
+/** The sender of notifications the system raises itself (API.md requires `from: {id, full_name}`). */
+export const SYSTEM_SENDER = { id: '00000000-0000-0000-0000-000000000000', full_name: 'Sistema' };
+
 type SystemNotice = Pick<NotificationDto, 'message' | 'level' | 'event' | 'user'>;
 
 /**
@@ -90,7 +93,12 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
 
   /** A `notification` from the system (no sender) to admins. */
   notifyAdmins(notice: SystemNotice): void {
-    const notification: NotificationDto = { id: randomUUID(), from: null, created_at: new Date().toISOString(), ...notice };
+    const notification: NotificationDto = {
+      id: randomUUID(),
+      from: SYSTEM_SENDER,
+      created_at: new Date().toISOString(),
+      ...notice,
+    };
     this.emitToAdmins(SERVER_EVENTS.notification, notification);
   }
 

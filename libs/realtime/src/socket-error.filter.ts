@@ -18,6 +18,9 @@ export class SocketErrorFilter implements ExceptionFilter {
     const ws = host.switchToWs();
     const payload: SocketErrorDto = { event: String(ws.getPattern()), message: socketErrorMessage(exception) };
     ws.getClient<Socket>().emit(SERVER_EVENTS.error, payload);
+    // a client awaiting the acknowledgement must not hang: it gets the same error
+    const ack = host.getArgs().find((arg: unknown) => typeof arg === 'function') as ((reply: unknown) => void) | undefined;
+    ack?.({ error: payload });
   }
 }
 

@@ -1,5 +1,5 @@
 import { SetMetadata, applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOAuth2, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Role } from '@gad/users';
 import type { AuthenticatedUser } from './authenticated-user.js';
 
@@ -21,6 +21,7 @@ export function Authenticated(...roles: Role[]): MethodDecorator & ClassDecorato
   const decorators = [
     ApiBearerAuth(),
     ApiCookieAuth('access_token'),
+    ApiOAuth2([]),
     ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked access token (problem+json).' }),
   ];
   if (roles.length > 0) {

@@ -14,8 +14,8 @@ export function loginPath(config: Pick<AppConfig, 'app'>): string {
 /**
  * Bodies over MAX_REQUEST_BODY_SIZE get 413 without the body being read: a declared Content-Length
  * is refused at once; a chunked body is counted as it arrives and refused the moment it passes the
- * limit, and the connection is closed. (body-parser alone would read the rest of a chunked body
- * before answering, so a client could keep streaming for as long as it liked.)
+ * limit, and the connection is closed after the answer. (body-parser alone would read the rest of a
+ * chunked body before answering, so a client could keep streaming for as long as it liked.)
  */
 export function rejectOversizedBodies(config: AppConfig): RequestHandler {
   const limit = config.http.maxRequestBodySize;
@@ -34,8 +34,7 @@ export function rejectOversizedBodies(config: AppConfig): RequestHandler {
       req.off('data', count);
       // already answered (say 415) yet still streaming: just hang up
       if (res.headersSent) return void req.socket.destroy();
-      res.once('finish', () => req.socket.destroy());
-      refuse(req, res, 413, detail);
+      refuse(req, res, 413, detail); // closes the connection once the client has the answer
     };
     // a second 'data' listener sees the same chunks as the parser's; it does not take them away
     req.on('data', count);

@@ -117,6 +117,8 @@ export class UsersService implements OnModuleInit {
       this.passwords.assertAcceptable(input.password, email);
       changes.hashedPassword = await this.passwords.hash(input.password);
       changed.password = '[changed]';
+      // a password someone else chose is temporary: its owner must pick their own at next sign-in
+      if (actor.id !== id) changes.mustChangePassword = changed.must_change_password = true;
     }
 
     const updated = Object.keys(changes).length > 0 ? await this.updateOrConflict(id, changes) : current;

@@ -7,8 +7,8 @@ export interface NotificationDto {
   id: string;
   message: string;
   level: NotificationLevel;
-  /** Null for notifications the system raises itself (e.g. a user was created). */
-  from: { id: string; full_name: string } | null;
+  /** For notifications the system raises itself (e.g. a user was created): the nil UUID, "Sistema". */
+  from: { id: string; full_name: string };
   created_at: string;
   /** Set on system notifications: what happened, for clients that want to react. */
   event?: string;
