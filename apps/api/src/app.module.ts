@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type ForwardReference, type Type } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AiModule } from '@gad/ai';
 import { AuditModule } from '@gad/audit';
 import { AuthModule } from '@gad/auth';
@@ -21,6 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ScheduleModule.forRoot(), // retention jobs (AI interactions, ended sessions)
         LoggingModule,
         MetricsModule,
         DatabaseModule.forRoot(SCHEMA),

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import pg from 'pg';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, call, createUser, login, type Session } from './support/http.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -295,6 +296,27 @@ describe('auth (PostgreSQL)', () => {
       expect(res.status).toBe(204);
       expect((await call('GET', `${t.api}/users/me`, undefined, { token: user.session.token })).status).toBe(200);
       expect((await call('GET', `${t.api}/users/me`, undefined, { token: other.token })).status).toBe(401);
+    });
+  });
+
+  describe('retention', () => {
+    it('purges sessions ended more than a day ago, with their refresh tokens', async () => {
+      const s = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
+      const sid = decode(s.token).sid as string;
+      await call('POST', `${t.api}/auth/logout`, undefined, { token: s.token });
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        await client.query(`UPDATE sessions SET revoked_at = now() - interval '2 days' WHERE id = $1`, [sid]);
+        const { SessionsRetentionService } = await import('@gad/auth');
+        expect(await t.app.get(SessionsRetentionService).purge()).toBeGreaterThanOrEqual(1);
+        expect((await client.query('SELECT count(*)::int AS n FROM sessions WHERE id = $1', [sid])).rows[0].n).toBe(0);
+        expect((await client.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1', [sid])).rows[0].n).toBe(
+          0,
+        );
+      } finally {
+        await client.end();
+      }
     });
   });
 

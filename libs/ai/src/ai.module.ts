@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AiController } from './ai.controller.js';
 import { AiInteractionRepository } from './ai-interaction.repository.js';
@@ -12,7 +11,7 @@ import { RateWindowRepository } from './rate-window.repository.js';
 
 /** Chat with an OpenAI-compatible provider (REST and SSE here; the realtime gateway uses AiService). */
 @Module({
-  imports: [TypeOrmModule.forFeature([AiInteractionEntity]), ScheduleModule.forRoot()],
+  imports: [TypeOrmModule.forFeature([AiInteractionEntity])],
   controllers: [AiController],
   providers: [AiService, AiProviderClient, RateWindowRepository, AiInteractionRepository, AiRetentionService, ChatLimitsPipe],
   exports: [AiService, AiRetentionService, ChatLimitsPipe],

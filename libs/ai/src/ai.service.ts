@@ -20,6 +20,7 @@ const WAITERS_PER_SLOT = 4;
 // After its deadline a chat's slot is reclaimed even if its consumer never finishes the iterator.
 const LEAKED_SLOT_GRACE_MS = 1000;
 // Causes that say something about the provider (the rest are our own limits or the client).
+const SDK_TIMEOUT_SLACK_MS = 1000;
 const PROVIDER_FAILURES: readonly FallbackCause[] = ['timeout', 'upstream_error', 'malformed', 'rate_limited'];
 
 export interface ChatInput {
@@ -228,7 +229,9 @@ export class AiService implements BeforeApplicationShutdown {
             message: input.message,
             maxTokens: input.maxTokens ?? this.config.ai.maxTokens,
             temperature: input.temperature ?? this.config.ai.temperature,
-            timeoutMs: budget.remainingMs,
+            // our own deadline (the budget's signal) decides and classifies; the SDK's timer is only a backstop,
+            // set later so that on a loaded machine it cannot fire first with a different error
+            timeoutMs: budget.remainingMs + SDK_TIMEOUT_SLACK_MS,
             signal: budget.signal,
           };
           try {

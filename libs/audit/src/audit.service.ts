@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { storableText } from '@gad/observability';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { MetricsService, storableText } from '@gad/observability';
 import type { ClientContext } from '@gad/security';
 import { AuditRepository } from './audit.repository.js';
 import { AuditEntryDto, type AuditPageDto } from './dto/audit.dto.js';
@@ -28,7 +28,21 @@ export class AuditService {
   private readonly logger = new Logger('Audit');
   private failures = 0;
 
-  constructor(private readonly repository: AuditRepository) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    @Optional() metrics?: MetricsService,
+  ) {
+    const failures = (): number => this.failures;
+    metrics?.counter(
+      'audit_write_failures_total',
+      'Audit rows that could not be written (the request still succeeded)',
+      [],
+      function () {
+        this.reset();
+        this.inc(failures());
+      },
+    );
+  }
 
   /** Never fails the request it records: a failure is logged and counted. */
   async record(event: AuditEvent, client: ClientContext): Promise<void> {

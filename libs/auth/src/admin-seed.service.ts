@@ -28,7 +28,18 @@ export class AdminSeedService implements OnApplicationBootstrap {
       if (this.config.isProduction) throw new Error('ADMIN_PASSWORD is required in production');
       password = randomBytes(12).toString('base64url');
     }
-    const created = await this.users.ensureAdmin(email, password);
+    let created: boolean;
+    try {
+      created = await this.users.ensureAdmin(email, password);
+    } catch (error) {
+      if ((error as { driverError?: { code?: string } }).driverError?.code === '42P01') {
+        throw new Error(
+          'the database has no schema yet: run the migrations first (scripts/start.sh, `npm run migration:run`, or RUN_MIGRATIONS=true)',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     this.created ||= created;
     if (created) {
       this.logger.log(`admin account ${email} created; it must change its password at first sign-in`);

@@ -13,6 +13,7 @@ import { JwtAuthGuard, RolesGuard } from './guards.js';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { PrincipalCache } from './principal-cache.service.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { SessionsRetentionService } from './sessions-retention.service.js';
 import { TokenService } from './token.service.js';
 
 @Module({
@@ -24,10 +25,11 @@ import { TokenService } from './token.service.js';
     SessionsRepository,
     LoginLimiterService,
     PrincipalCache,
+    SessionsRetentionService,
     AdminSeedService,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AuthService, AdminSeedService],
+  exports: [AuthService, AdminSeedService, SessionsRetentionService],
 })
 export class AuthModule {}

@@ -39,6 +39,16 @@ export class SessionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Deletes sessions (and, by cascade, their refresh tokens) that expired or were revoked before `before`. */
+  async purgeEnded(before: Date): Promise<number> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .delete()
+      .where('expires_at < :before OR revoked_at < :before', { before })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Revokes every live session of a user except `keep`; returns the revoked ids. */
   async revokeUserSessions(userId: string, reason: string, keep?: string): Promise<string[]> {
     const live = await this.sessions.find({

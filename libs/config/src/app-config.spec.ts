@@ -131,6 +131,26 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('makes cookies Secure by default in production only, and warns when production turns it off', () => {
+    const prod = {
+      ENVIRONMENT: 'production',
+      SECRET_KEY: STRONG_SECRET,
+      DATABASE_URL: 'postgresql://db/x',
+      ADMIN_PASSWORD: 'x'.repeat(16),
+    };
+    expect(parseConfig(prod).config.security.secureCookies).toBe(true);
+    expect(parseConfig({}).config.security.secureCookies).toBe(false);
+    const off = parseConfig({ ...prod, SECURE_COOKIES: 'false' });
+    expect(off.config.security.secureCookies).toBe(false);
+    expect(off.warnings).toEqual([expect.stringMatching(/SECURE_COOKIES=false in production/)]);
+  });
+
+  it('never signs with the published development key in staging', () => {
+    const staging = parseConfig({ ENVIRONMENT: 'staging' }).config.security.secretKey;
+    expect(staging).not.toBe(parseConfig({}).config.security.secretKey);
+    expect(staging).toHaveLength(64);
+  });
+
   it('documents every variable it reads exactly once', () => {
     const names = VARIABLES.map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { ENVIRONMENTS, LOG_LEVELS, VARIABLES } from './env-variables.js';
 import { resolveDatabaseUrl, type DatabaseSource } from './database-url.js';
@@ -190,6 +191,7 @@ export function parseConfig(env: Env): ConfigResult {
   const environment = read.oneOf('ENVIRONMENT', ENVIRONMENTS, (v) => v.toLowerCase());
   const isProduction = environment === 'production';
   const risks: string[] = []; // refused in production, warned elsewhere
+  const warningsOnly: string[] = [];
   const deployed = isProduction || environment === 'staging';
 
   const debug = read.boolean('DEBUG');
@@ -203,7 +205,10 @@ export function parseConfig(env: Env): ConfigResult {
   } else if (secretKey.length < 32) {
     risks.push(`SECRET_KEY must be at least 32 characters (it has ${secretKey.length})`);
   }
-  if (!isProduction && (!secretKey || secretKey.length < 32)) secretKey = DEV_SECRET_KEY;
+  if (!isProduction && (!secretKey || secretKey.length < 32)) {
+    // development keeps sessions across restarts; a deployed staging never signs with a published key
+    secretKey = deployed ? randomBytes(32).toString('hex') : DEV_SECRET_KEY;
+  }
 
   const corsAllowedOrigins = read.list('CORS_ALLOWED_ORIGINS');
   if (corsAllowedOrigins.includes('*')) risks.push('CORS_ALLOWED_ORIGINS must not contain "*"');
@@ -213,6 +218,10 @@ export function parseConfig(env: Env): ConfigResult {
   if (db.problem) read.problems.push(db.problem);
   if (db.source === 'embedded' && deployed) {
     risks.push('no database is configured (set DATABASE_URL); the embedded PGlite is for development only');
+  }
+
+  if (isProduction && read.boolean('SECURE_COOKIES', true) === false) {
+    warningsOnly.push('SECURE_COOKIES=false in production: auth cookies will also travel over plain HTTP');
   }
 
   const adminPassword = read.string('ADMIN_PASSWORD', true);
@@ -249,7 +258,7 @@ export function parseConfig(env: Env): ConfigResult {
       corsAllowCredentials: read.boolean('CORS_ALLOW_CREDENTIALS'),
       trustedProxyHosts: read.list('TRUSTED_PROXY_HOSTS'),
       forceHttps: read.boolean('FORCE_HTTPS'),
-      secureCookies: read.boolean('SECURE_COOKIES'),
+      secureCookies: read.boolean('SECURE_COOKIES', true) ?? isProduction,
       hstsMaxAge: read.int('HSTS_MAX_AGE'),
     },
     admin: { email: read.string('ADMIN_EMAIL').toLowerCase(), password: adminPassword },
@@ -316,7 +325,7 @@ export function parseConfig(env: Env): ConfigResult {
   });
 
   const problems = [...read.problems];
-  const warnings: string[] = [];
+  const warnings: string[] = [...warningsOnly];
   if (isProduction) problems.push(...risks);
   else warnings.push(...risks.map((risk) => `${risk} (refused in production)`));
   return { config, problems, warnings };

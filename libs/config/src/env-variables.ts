@@ -94,7 +94,12 @@ export const VARIABLES: readonly VariableSpec[] = [
     default: 'false',
     description: 'Redirect plain-HTTP requests to HTTPS (probes exempt) and send HSTS.',
   },
-  { group: 'Security', name: 'SECURE_COOKIES', kind: 'boolean', default: 'false', description: 'Mark auth cookies `Secure`.' },
+  {
+    group: 'Security',
+    name: 'SECURE_COOKIES',
+    kind: 'boolean',
+    description: 'Mark auth cookies `Secure`. Default true in production, false elsewhere.',
+  },
   {
     group: 'Security',
     name: 'HSTS_MAX_AGE',

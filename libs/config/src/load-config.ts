@@ -14,7 +14,8 @@ let cached: ConfigResult | undefined;
 /** The only reader of process.env. `.env` fills in what the real environment does not set. */
 export function readEnvironment(): ConfigResult {
   if (!cached) {
-    if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
+    // .env is a development convenience; a production process takes only its real environment
+    if (process.env.ENVIRONMENT?.toLowerCase() !== 'production' && existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
     cached = parseConfig(process.env);
   }
   return cached;

@@ -44,11 +44,12 @@ export const REDACTED_PATHS = [
                 url: string;
                 headers: Record<string, unknown>;
                 remoteAddress?: string;
+                raw?: { ip?: string };
               }) => ({
                 id: req.id,
                 method: req.method,
                 path: req.url?.split('?')[0],
-                ip: req.remoteAddress,
+                ip: req.raw?.ip ?? req.remoteAddress, // req.ip: the client behind a trusted proxy, not the proxy
                 user_agent: req.headers['user-agent'],
               }),
               res: (res: { statusCode: number }) => ({ status: res.statusCode }),

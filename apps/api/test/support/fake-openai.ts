@@ -90,8 +90,20 @@ export class FakeOpenAi {
     this.requests++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    res.on('close', () => {
+    // A call ends at the first sign of it: the answer sent, or the client's FIN/RST. 'close' alone comes
+    // an event-loop turn later, after a new call on another connection may already have been counted.
+    const socket = req.socket;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
       this.inFlight--;
+      for (const event of ['end', 'error', 'close']) socket.off(event, end);
+    };
+    for (const event of ['end', 'error', 'close']) socket.once(event, end);
+    res.once('finish', end);
+    res.on('close', () => {
+      end();
       if (res.writableFinished) this.completed++;
       else this.aborted++;
     });

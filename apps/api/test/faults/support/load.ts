@@ -9,18 +9,22 @@ export interface LoadResult {
   maxMs: number;
 }
 
-/** Closed-loop load: `concurrency` loops calling `step(i)` until `durationMs` passes. Bounded in time and count. */
+/**
+ * Closed-loop load: `concurrency` loops calling `step(i)` until `durationMs` passes (or `stop` aborts).
+ * Bounded in time and count.
+ */
 export async function runLoad(
   durationMs: number,
   concurrency: number,
   step: (i: number) => Promise<number>,
   maxRequests = 20_000,
+  stop?: AbortSignal,
 ): Promise<LoadResult> {
   const outcomes: Outcome[] = [];
   const deadline = Date.now() + durationMs;
   let counter = 0;
   const loop = async (): Promise<void> => {
-    while (Date.now() < deadline && counter < maxRequests) {
+    while (Date.now() < deadline && counter < maxRequests && !stop?.aborted) {
       const i = counter++;
       const started = Date.now();
       let status: number | 'error';
