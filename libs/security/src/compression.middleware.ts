@@ -9,7 +9,7 @@ export const COMPRESSION_THRESHOLD_BYTES = 1000;
  * (the default filter only accepts compressible types).
  */
 export function compressResponses(): RequestHandler {
-  return compression({
+  const compress = compression({
     threshold: COMPRESSION_THRESHOLD_BYTES,
     filter: (req: Request, res: Response) => {
       if (req.path.startsWith('/socket.io')) return false;
@@ -17,4 +17,6 @@ export function compressResponses(): RequestHandler {
       return compression.filter(req, res);
     },
   });
+  // most API clients send no Accept-Encoding: skip wrapping their responses at all
+  return (req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next());
 }

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import bcrypt from 'bcrypt';
+import { availableParallelism } from 'node:os';
 import { AppConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
 
@@ -37,25 +38,45 @@ const COMMON_PASSWORDS = new Set([
 export class PasswordService {
   private readonly rounds: number;
   private dummyHash?: Promise<string>;
+  private readonly maxConcurrent = Math.max(1, availableParallelism() - 1);
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(config: AppConfig) {
     this.rounds = config.security.bcryptRounds;
   }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.rounds);
+    return this.slot(() => bcrypt.hash(password, this.rounds));
   }
 
   verify(password: string, hash: string): Promise<boolean> {
     if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return Promise.resolve(false);
-    return bcrypt.compare(password, hash);
+    return this.slot(() => bcrypt.compare(password, hash));
   }
 
   /** Spends the same time as a real check, so unknown emails are not distinguishable by latency. */
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummyHash ??= bcrypt.hash('dummy-password-for-timing', this.rounds);
-    await bcrypt.compare(password, await this.dummyHash);
+    this.dummyHash ??= this.slot(() => bcrypt.hash('dummy-password-for-timing', this.rounds));
+    const dummy = await this.dummyHash;
+    await this.slot(() => bcrypt.compare(password, dummy));
     return false;
+  }
+
+  /**
+   * bcrypt runs on libuv's pool (4 threads): a login burst would put four hashes on the cores the
+   * event loop needs. At most (cores − 1) hash at once, so requests keep being served during a storm.
+   */
+  private async slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running += 1;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.running -= 1;
+    }
   }
 
   /** Throws a 400 problem naming the first rule the password breaks. */

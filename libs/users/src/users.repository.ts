@@ -25,12 +25,13 @@ export class UsersRepository {
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
   ) {}
 
-  findById(id: string): Promise<UserEntity | null> {
-    return this.users.findOne({ where: { id }, relations: { roles: true } });
+  // find() rather than findOne(): with a relation, findOne's LIMIT makes TypeORM send two statements
+  async findById(id: string): Promise<UserEntity | null> {
+    return (await this.users.find({ where: { id }, relations: { roles: true } }))[0] ?? null;
   }
 
-  findByEmail(email: string): Promise<UserEntity | null> {
-    return this.users.findOne({ where: { email: email.toLowerCase() }, relations: { roles: true } });
+  async findByEmail(email: string): Promise<UserEntity | null> {
+    return (await this.users.find({ where: { email: email.toLowerCase() }, relations: { roles: true } }))[0] ?? null;
   }
 
   async emailTaken(email: string, exceptId?: string): Promise<boolean> {
