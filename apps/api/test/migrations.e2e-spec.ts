@@ -42,6 +42,20 @@ describe('migrations', () => {
     }
   });
 
+  it('leave nothing for migration:generate to do: the entities describe exactly the migrated schema', async () => {
+    const db = await createThrowawayDatabase();
+    const ds = new DataSource(buildDataSourceOptions(configFrom(baseEnv({ DATABASE_URL: db.url })), SCHEMA));
+    try {
+      await ds.initialize();
+      await runPendingMigrations(ds);
+      const pending = await ds.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    } finally {
+      await ds.destroy().catch(() => undefined);
+      await db.drop();
+    }
+  });
+
   it('go up and down on embedded PGlite', async () => {
     const ds = new DataSource(buildDataSourceOptions(configFrom(baseEnv({ DATA_DIR: tempDir() })), SCHEMA));
     try {

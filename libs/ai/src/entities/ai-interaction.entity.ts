@@ -1,9 +1,15 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type AnswerSource = 'ai' | 'fallback';
 
 /** One chat call, whatever answered it. The message is kept only as a 100-character excerpt. */
 @Entity({ name: 'ai_interactions' })
+@Index('ai_interactions_created_at_id_idx', ['createdAt', 'id'])
+@Index('ai_interactions_user_idx', ['userId'])
+@Index('ai_interactions_source_idx', ['source'])
+@Check('ai_interactions_source_check', "source IN ('ai', 'fallback')")
+@Check('ai_interactions_latency_ms_check', 'latency_ms >= 0')
+@Check('ai_interactions_cause_matches_source', "(source = 'fallback') = (fallback_cause IS NOT NULL)")
 export class AiInteractionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,6 +1,9 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity({ name: 'audit_logs' })
+@Index('audit_logs_created_at_id_idx', ['createdAt', 'id'])
+@Index('audit_logs_actor_idx', ['actorId'])
+@Index('audit_logs_action_idx', ['action'])
 export class AuditLogEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'varchar', length: 64 }) action!: string;
