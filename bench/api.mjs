@@ -82,7 +82,10 @@ export function apiEnv(id, { port, runMigrations = true, databaseUrlOverride, ex
 }
 
 /** Spawns the API and waits for /health/ready; readyMs counts from spawn. */
-export async function bootApi(plan, { main, env, port, logName, nodeArgs = [], onSpawn }) {
+/** The node flags scripts/start.sh (the image's command) runs the server with. */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=4'];
+
+export async function bootApi(plan, { main, env, port, logName, nodeArgs = PRODUCTION_NODE_FLAGS, onSpawn }) {
   const since = performance.now();
   const proc = startProcess(plan, [...nodeArgs, main], { env, logFile: join(RESULTS_DIR, logName) });
   onSpawn?.(proc);
