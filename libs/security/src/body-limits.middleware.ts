@@ -47,7 +47,8 @@ export function requireJsonBodies(config: AppConfig): RequestHandler {
   const login = normalizePath(loginPath(config));
   return (req: Request, res: Response, next: NextFunction) => {
     if (!hasBody(req) || req.is(JSON_TYPES)) return next();
-    if (req.method === 'POST' && normalizePath(req.path) === login && req.is(FORM_TYPE)) return next();
-    refuse(req, res, 415, 'Send the request body as application/json.');
+    const isLogin = req.method === 'POST' && normalizePath(req.path) === login;
+    if (isLogin && req.is(FORM_TYPE)) return next();
+    refuse(req, res, 415, isLogin ? `Send the request body as application/json or ${FORM_TYPE}.` : 'Send the request body as application/json.');
   };
 }
