@@ -49,6 +49,11 @@ export function requireJsonBodies(config: AppConfig): RequestHandler {
     if (!hasBody(req) || req.is(JSON_TYPES)) return next();
     const isLogin = req.method === 'POST' && normalizePath(req.path) === login;
     if (isLogin && req.is(FORM_TYPE)) return next();
-    refuse(req, res, 415, isLogin ? `Send the request body as application/json or ${FORM_TYPE}.` : 'Send the request body as application/json.');
+    refuse(
+      req,
+      res,
+      415,
+      isLogin ? `Send the request body as application/json or ${FORM_TYPE}.` : 'Send the request body as application/json.',
+    );
   };
 }
