@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
-import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, call, createUser, login, type Session } from './support/http.js';
-import { startApp, type TestApp } from './support/test-app.js';
+import { suiteApps, type TestApp } from './support/test-app.js';
 import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-env.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -13,17 +12,12 @@ function forge(payload: object, secret = TEST_SECRET_KEY, header: object = { alg
 const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 
 describe('auth (PostgreSQL)', () => {
-  let db: ThrowawayDatabase;
+  const suite = suiteApps();
   let t: TestApp;
   let admin: Session;
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase();
-    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000', RATE_LIMIT_CALLS: '100000' });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
+    t = await suite.start({ LOGIN_MAX_ATTEMPTS: '1000', RATE_LIMIT_CALLS: '100000' });
   });
 
   describe('first admin', () => {
@@ -144,7 +138,7 @@ describe('auth (PostgreSQL)', () => {
 
     it('throttles failed logins with 429 and Retry-After, even for the right password', async () => {
       const user = await createUser(t.api, admin, { email: 'bruteforce@example.com' });
-      const strict = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '3' });
+      const strict = await suite.start({ LOGIN_MAX_ATTEMPTS: '3' });
       try {
         for (let i = 0; i < 3; i++) {
           expect(
@@ -162,7 +156,7 @@ describe('auth (PostgreSQL)', () => {
 
     it('counts parallel guesses before checking them: at most LOGIN_MAX_ATTEMPTS get a password check', async () => {
       const user = await createUser(t.api, admin, { email: 'parallel@example.com' });
-      const strict = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '3', RATE_LIMIT_CALLS: '100000' });
+      const strict = await suite.start({ LOGIN_MAX_ATTEMPTS: '3', RATE_LIMIT_CALLS: '100000' });
       try {
         const guesses = await Promise.all(
           Array.from({ length: 20 }, (_, i) =>
@@ -304,7 +298,7 @@ describe('auth (PostgreSQL)', () => {
       const s = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
       const sid = decode(s.token).sid as string;
       await call('POST', `${t.api}/auth/logout`, undefined, { token: s.token });
-      const client = new pg.Client({ connectionString: db.url });
+      const client = new pg.Client({ connectionString: suite.databaseUrl });
       await client.connect();
       try {
         await client.query(`UPDATE sessions SET revoked_at = now() - interval '2 days' WHERE id = $1`, [sid]);

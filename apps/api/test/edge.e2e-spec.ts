@@ -4,9 +4,8 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Body, Controller, Get, Header, Module, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Public } from '@gad/security';
-import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { rawRequest, streamUntilAnswered } from './support/raw-http.js';
-import { startApp, type TestApp } from './support/test-app.js';
+import { suiteApps, type startApp, type TestApp } from './support/test-app.js';
 import { tempDir } from './support/test-env.js';
 
 @Public()
@@ -56,22 +55,9 @@ const probes = { imports: [EdgeProbeModule] };
 const PRODUCTION = { ENVIRONMENT: 'production', BCRYPT_ROUNDS: '10' };
 
 describe('the HTTP edge', () => {
-  let db: ThrowawayDatabase;
-  const apps: TestApp[] = [];
-  const start = async (env: Record<string, string>, options: Parameters<typeof startApp>[1] = probes): Promise<TestApp> => {
-    const t = await startApp({ DATABASE_URL: db.url, ...env }, options);
-    apps.push(t);
-    return t;
-  };
-
-  beforeAll(async () => {
-    db = await createThrowawayDatabase();
-  });
-
-  afterAll(async () => {
-    for (const t of apps) await t.close();
-    await db?.drop();
-  });
+  const suite = suiteApps(probes);
+  const start = (env: Record<string, string>, options: Parameters<typeof startApp>[1] = probes): Promise<TestApp> =>
+    suite.start(env, options);
 
   describe('security headers', () => {
     let t: TestApp;

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module } from '@nestjs/common';
 import { Public, RateLimitStorage } from '@gad/security';
 import { RedisService } from '@gad/cache';
-import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { ThrowawayRedis, waitFor } from './support/redis-server.js';
-import { startApp, type TestApp } from './support/test-app.js';
+import { startApp, suiteApps, type TestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 
 @Public()
@@ -23,22 +22,8 @@ const ping = (t: TestApp, headers: Record<string, string> = {}) => fetch(`${t.ap
 const remaining = (res: Response) => Number(res.headers.get('x-ratelimit-remaining'));
 
 describe('rate limiting', () => {
-  let db: ThrowawayDatabase;
-  const apps: TestApp[] = [];
-  const start = async (env: Record<string, string>): Promise<TestApp> => {
-    const t = await startApp({ DATABASE_URL: db.url, ...env }, { imports: [RateProbeModule] });
-    apps.push(t);
-    return t;
-  };
-
-  beforeAll(async () => {
-    db = await createThrowawayDatabase();
-  });
-
-  afterAll(async () => {
-    for (const t of apps) await t.close();
-    await db?.drop();
-  });
+  const suite = suiteApps({ imports: [RateProbeModule] });
+  const start = (env: Record<string, string>): Promise<TestApp> => suite.start(env);
 
   it('answers the 101st request in a window with 429 problem+json, Retry-After and X-RateLimit-*', async () => {
     const t = await start({ RATE_LIMIT_CALLS: '100', RATE_LIMIT_PERIOD: '60' });
@@ -130,7 +115,7 @@ describe('rate limiting', () => {
       await redis.start();
       // closed here, while its Redis is up, rather than with the others after this block stops it
       const t = await startApp(
-        { DATABASE_URL: db.url, RATE_LIMIT_CALLS: '3', REDIS_URL: redis.url },
+        { DATABASE_URL: suite.databaseUrl, RATE_LIMIT_CALLS: '3', REDIS_URL: redis.url },
         { imports: [RateProbeModule] },
       );
       try {

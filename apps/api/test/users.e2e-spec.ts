@@ -1,21 +1,15 @@
 import { queryCounter } from '@gad/database';
-import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { adminSession, call, createUser, login, type Session } from './support/http.js';
-import { startApp, type TestApp } from './support/test-app.js';
+import { suiteApps, type TestApp } from './support/test-app.js';
 
 describe('users (PostgreSQL)', () => {
-  let db: ThrowawayDatabase;
+  const suite = suiteApps();
   let t: TestApp;
   let admin: Session;
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase();
-    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000', RATE_LIMIT_CALLS: '100000' });
+    t = await suite.start({ LOGIN_MAX_ATTEMPTS: '1000', RATE_LIMIT_CALLS: '100000' });
     admin = await adminSession(t.api);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
   });
 
   it('runs the whole flow: create → sign in → read self → not others → admin patches → delete revokes', async () => {
