@@ -101,7 +101,7 @@ describe('the HTTP edge', () => {
 
     it('gives the dashboard and its assets exactly the dashboard policy', async () => {
       const policy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; font-src 'self'; frame-ancestors 'none'";
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'";
       for (const path of ['/dashboard', '/static/dashboard.js']) {
         const res = await fetch(`${t.origin}${path}`);
         expect(res.status).toBe(200);

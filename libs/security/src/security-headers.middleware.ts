@@ -20,7 +20,7 @@ const API_DIRECTIVES = [
 const SWAGGER_DIRECTIVES = API_DIRECTIVES.map((d) => (d.startsWith('style-src') ? "style-src 'self' 'unsafe-inline'" : d));
 
 export const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; font-src 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'";
 
 export interface SecurityHeaderPaths {
   /** Swagger UI, e.g. /api/docs */
