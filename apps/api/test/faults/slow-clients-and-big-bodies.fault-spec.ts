@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/databases.js';
 import { adminSession, call, type Session } from '../support/http.js';
 import { ServerProcess } from '../support/server-process.js';
+import { sendBody, type SentBody } from '../support/raw-http.js';
 import { recordScenario } from './support/report.js';
 import { runLoad, sleep } from './support/load.js';
 import { INSPECT_ENV, Inspector, SERVER_READY } from './support/inspector.js';
@@ -58,51 +58,9 @@ function dripping(port: number, head: string, drip: string, everyMs: number, giv
   });
 }
 
-interface Upload {
-  status: number | 'error';
-  ms: number;
-  /** bytes written before the answer came (or the connection was cut) */
-  sent: number;
-}
-
-/** Streams `size` bytes to `path` (declared, or chunked) until the server answers. */
-function upload(origin: string, path: string, size: number, chunked: boolean): Promise<Upload> {
-  const url = new URL(origin);
-  const started = Date.now();
-  return new Promise((resolve) => {
-    let sent = 0;
-    let answered = false;
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path,
-        agent: false,
-        headers: {
-          'Content-Type': 'application/json',
-          ...(chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(size) }),
-        },
-      },
-      (res) => {
-        answered = true;
-        resolve({ status: res.statusCode ?? 0, ms: Date.now() - started, sent });
-        res.resume();
-        res.on('error', () => undefined);
-      },
-    );
-    req.on('error', () => (answered ? undefined : resolve({ status: 'error', ms: Date.now() - started, sent })));
-    const chunk = Buffer.alloc(64 * 1024, 'a');
-    const pump = (): void => {
-      if (answered || req.destroyed) return;
-      if (sent >= size) return void req.end();
-      sent += chunk.length;
-      if (req.write(chunk)) setImmediate(pump);
-      else req.once('drain', pump);
-    };
-    req.write('{"data":"');
-    pump();
-  });
+/** Streams `size` bytes of JSON to `path` (declared, or chunked) until the server answers. */
+function upload(origin: string, path: string, size: number, chunked: boolean): Promise<SentBody> {
+  return sendBody(origin, path, { headers: { 'Content-Type': 'application/json' }, size, chunked });
 }
 
 function tally<T>(items: T[], key: (item: T) => string): Record<string, number> {

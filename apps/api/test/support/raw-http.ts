@@ -39,44 +39,57 @@ export function rawRequest(origin: string, options: RawRequest): Promise<RawResp
   });
 }
 
+export interface SentBody {
+  /** 'error' when the connection failed before any answer. */
+  status: number | 'error';
+  /** bytes written before the answer came (or the connection was cut) */
+  sent: number;
+  ms: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
 /**
- * Streams a chunked body until the server answers (or `maxBytes` is sent); resolves with the status
- * and how many bytes went out before the answer came.
+ * Streams a body of `size` bytes (chunked, or with a declared Content-Length) until the server
+ * answers; resolves with the status, how many bytes went out first, and how long it took.
  */
-export function streamUntilAnswered(
+export function sendBody(
   origin: string,
   path: string,
-  headers: Record<string, string>,
-  maxBytes: number,
-): Promise<{ status: number; sent: number; headers: IncomingHttpHeaders; body: string }> {
+  options: { headers?: Record<string, string>; size: number; chunked: boolean },
+): Promise<SentBody> {
   const url = new URL(origin);
-  return new Promise((resolve, reject) => {
+  const started = Date.now();
+  const framing = options.chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(options.size) };
+  return new Promise((resolve) => {
     let sent = 0;
     let answered = false;
     const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path,
-        headers: { ...headers, 'Transfer-Encoding': 'chunked' },
-        agent: false,
-      },
+      { host: url.hostname, port: url.port, method: 'POST', path, headers: { ...options.headers, ...framing }, agent: false },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => undefined);
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, sent, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: res.statusCode ?? 0,
+            sent,
+            ms: Date.now() - started,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
         );
       },
     );
-    req.on('error', (error) => (answered ? undefined : reject(error)));
+    req.on('error', () =>
+      answered ? undefined : resolve({ status: 'error', sent, ms: Date.now() - started, headers: {}, body: '' }),
+    );
     const chunk = Buffer.alloc(64 * 1024, 'a');
     // one chunk per turn of the event loop, so the answer is noticed as soon as it arrives
     const pump = (): void => {
       if (answered || req.destroyed) return;
-      if (sent >= maxBytes) return void req.end();
+      if (sent >= options.size) return void req.end();
       sent += chunk.length;
       if (req.write(chunk)) setImmediate(pump);
       else req.once('drain', pump);
@@ -84,4 +97,16 @@ export function streamUntilAnswered(
     req.write('{"data":"');
     pump();
   });
+}
+
+/** A chunked body until the server answers (or `maxBytes` is sent); rejects if the connection fails first. */
+export async function streamUntilAnswered(
+  origin: string,
+  path: string,
+  headers: Record<string, string>,
+  maxBytes: number,
+): Promise<{ status: number; sent: number; headers: IncomingHttpHeaders; body: string }> {
+  const result = await sendBody(origin, path, { headers, size: maxBytes, chunked: true });
+  if (result.status === 'error') throw new Error(`connection failed after ${result.sent} bytes, before an answer`);
+  return { status: result.status, sent: result.sent, headers: result.headers, body: result.body };
 }
