@@ -16,8 +16,7 @@
 import bcrypt from 'bcrypt';
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { exitOnSignals, runAsScript } from './script.mjs';
 
 export const TOKEN_AUDIENCE = 'api';
 export const CLOCK_SKEW_SECONDS = 30;
@@ -249,14 +248,7 @@ async function main() {
   });
   await new Promise((ok) => server.listen(Number(env.PORT || 0), env.HOST || '127.0.0.1', ok));
   process.stdout.write(`READY ${server.address().port} ${JSON.stringify(users.map((u) => ({ id: u.id, email: u.email })))}\n`);
-  const stop = () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 2000).unref();
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  exitOnSignals(() => new Promise((done) => server.close(done)));
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runAsScript(import.meta.url, main);

@@ -36,7 +36,7 @@ export function pinningPlan() {
     serverCore: 0,
     loadCore: 1,
     note: enabled
-      ? 'taskset: servers (API, baseline) pinned to core 0; the bench process (autocannon, probes, socket clients) pinned to core 1 with `taskset -a -p -c 1` (all its threads). PostgreSQL and Redis are not pinned (system services).'
+      ? 'taskset: servers (API, baseline, framework floors) pinned to core 0; the bench process (autocannon, probes, socket clients) pinned to core 1 with `taskset -a -p -c 1` (all its threads). PostgreSQL and Redis are not pinned (system services).'
       : `no pinning (${taskset ? `${cores} core(s)` : 'taskset not found'}${process.env.BENCH_NO_PIN === '1' ? ', BENCH_NO_PIN=1' : ''}): servers and load generator share the CPU; ratios still compare like with like.`,
   };
 }

@@ -5,6 +5,10 @@
 //   BENCH_SHORT=1 node bench/run.mjs    ~3 s per row, short warm-up, reports only (never fails on targets)
 //   BENCH_DURATION=20 node bench/run.mjs
 //
+// Framework floors (row group `frameworks`): right after the GET /health rows, a hello world on NestJS+Express,
+// NestJS+Fastify, Express and Fastify (bench/frameworks.mjs) gets the same /health measurement, pinned like the
+// baseline. Informational only: never part of the targets or the exit code.
+//
 // Other knobs: BENCH_DATABASE_URL (maintenance DB URL, default postgresql://postgres@127.0.0.1:5432/postgres;
 // TEST_DATABASE_URL is used when set), BENCH_REDIS_URL / TEST_REDIS_URL (redis://127.0.0.1:6379),
 // BENCH_BCRYPT_ROUNDS (12), BENCH_PROBE_RATE (200 req/s), BENCH_FANOUT_CLIENTS (500), BENCH_NO_PIN=1,
@@ -54,6 +58,7 @@ import {
   snapshotDist,
 } from './api.mjs';
 import { measureFanout, realtimeAvailable } from './fanout.mjs';
+import { KINDS as FRAMEWORK_KINDS } from './frameworks.mjs';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const DURATION = Number(process.env.BENCH_DURATION) > 0 ? Number(process.env.BENCH_DURATION) : SHORT ? 3 : 10;
@@ -62,7 +67,8 @@ const WARMUP =
 const PROBE_RATE = Number(process.env.BENCH_PROBE_RATE || 200);
 const FANOUT_CLIENTS = Number(process.env.BENCH_FANOUT_CLIENTS || 500);
 const RT_REQUESTS = SHORT ? 500 : 2000;
-// Experiments: BENCH_ROWS=probe_idle,probe_storm (scenario ids, plus `roundtrips` and `fanout`) runs only those;
+// Experiments: BENCH_ROWS=probe_idle,probe_storm (scenario ids, plus `frameworks`, `roundtrips` and `fanout`) runs
+// only those;
 // BENCH_API_ENV='{"UV_THREADPOOL_SIZE":"8"}' adds environment variables to the API (not the baseline).
 const ONLY = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',').map((s) => s.trim())) : undefined;
 const wanted = (id) => !ONLY || ONLY.has(id);
@@ -85,7 +91,9 @@ const PROJECT_NAME = ID.projectName;
 
 const log = (...args) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
-const state = { api: undefined, baseline: undefined, admin: undefined, dbCreated: false, cleaned: false };
+const state = { api: undefined, baseline: undefined, framework: undefined, admin: undefined, dbCreated: false, cleaned: false };
+const FRAMEWORKS_NOTE =
+  'framework floors (`… (hello)` rows, bench/frameworks.mjs): a hello world serving only GET /api/v1/health → {"status":"ok"} on each framework with its defaults (NestJS with logger off and the api/v1 prefix), pinned and loaded exactly like the /health row — the ceiling the framework leaves before any of our own code runs. Informational: not part of the targets or the exit code.';
 
 async function startBaseline(plan) {
   const proc = startProcess(plan, [join(BENCH_DIR, 'baseline.mjs')], {
@@ -122,6 +130,23 @@ async function startBaseline(plan) {
     await sleep(50);
   }
   throw new Error(`baseline did not start:\n${proc.output()}`);
+}
+
+/** Starts one framework hello world (bench/frameworks.mjs) pinned like the baseline; waits for `READY <port>`. */
+async function startFramework(plan, kind) {
+  const proc = startProcess(plan, [join(BENCH_DIR, 'frameworks.mjs')], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', KIND: kind, PORT: '0', HOST: '127.0.0.1' },
+    logFile: join(RESULTS_DIR, `framework-${kind}.log`),
+  });
+  state.framework = proc;
+  for (let i = 0; i < 600; i++) {
+    const match = /READY (\d+)/.exec(proc.output());
+    if (match) return { proc, port: Number(match[1]) };
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`exited:\n${proc.output()}`);
+    await sleep(50);
+  }
+  await stopProcess(proc, 2000);
+  throw new Error(`did not start:\n${proc.output()}`);
 }
 
 /**
@@ -233,10 +258,10 @@ function tableLines(rows) {
     fmt(r.p99, 2),
     String(r.non2xx),
     String(r.errors),
-    r.server === 'api'
+    r.server !== 'baseline'
       ? ratioText(
           r,
-          rows.find((b) => b.id === r.id && b.server === 'baseline'),
+          rows.find((b) => b.id === (r.ratioTo ?? r.id) && b.server === 'baseline'),
         )
       : '',
     r.otherCpuPct === null || r.otherCpuPct === undefined ? '—' : `${Math.round(r.otherCpuPct)}%`,
@@ -266,7 +291,16 @@ function extrasLines(result) {
   const f = m.fanout;
   const lag = (id) => result.rows.find((r) => r.id === id && r.server === 'api')?.eventLoopLag;
   const lagText = (l) => (l ? `p99 ${fmt(l.p99Ms, 1)} ms, max ${fmt(l.maxMs, 1)} ms` : '—');
+  const floors = result.rows.filter((r) => r.id === 'frameworks');
   return [
+    ...(floors.length || m.frameworkFailures?.length
+      ? [
+          FRAMEWORKS_NOTE +
+            (m.frameworkFailures?.length
+              ? ` Not measured: ${m.frameworkFailures.map((x) => `${x.server} (${x.error})`).join('; ')}.`
+              : ''),
+        ]
+      : []),
     `API event-loop delay (prom-client, /metrics) during the /health probe: idle ${lagText(lag('probe_idle'))}; during the login storm ${lagText(lag('probe_storm'))}`,
     `API idle RSS before load: ${fmt(m.idleRssMb)} MB` +
       (m.idleMemory
@@ -322,7 +356,7 @@ function markdown(result) {
 async function cleanup() {
   if (state.cleaned) return;
   state.cleaned = true;
-  await Promise.all([stopProcess(state.api), stopProcess(state.baseline)]).catch(() => {});
+  await Promise.all([stopProcess(state.api), stopProcess(state.baseline), stopProcess(state.framework, 2000)]).catch(() => {});
   if (state.admin) {
     if (state.dbCreated) {
       await state.admin
@@ -393,6 +427,8 @@ async function main() {
   const loginBody = { email: ID.userEmail, password: ID.userPassword };
   const scenarios = [
     { id: 'health', label: 'GET /health', kind: 'closed', connections: 50, path: () => `${PREFIX}/health` },
+    // Framework floors: the /health row above on a hello world per framework (informational).
+    { id: 'frameworks', label: 'GET /health', kind: 'frameworks', connections: 50 },
     {
       id: 'users_me',
       label: 'GET /users/me (bearer)',
@@ -429,8 +465,77 @@ async function main() {
   ];
 
   const rows = [];
-  const meter = noiseMeter(() => [process.pid, state.api?.pid, state.baseline?.pid].filter(Boolean));
+  const frameworkFailures = [];
+  const meter = noiseMeter(() => [process.pid, state.api?.pid, state.baseline?.pid, state.framework?.pid].filter(Boolean));
   for (const sc of scenarios.filter((x) => wanted(x.id))) {
+    if (sc.kind === 'frameworks') {
+      const health = scenarios.find((x) => x.id === 'health');
+      const measureHealth = (s) =>
+        closedLoop({
+          port: s.port,
+          path: health.path(s),
+          connections: health.connections,
+          durationSec: DURATION,
+          warmupSec: WARMUP,
+        });
+      // The ratios need the baseline's /health row: measure it here when the health rows were not selected.
+      if (!rows.some((r) => r.id === 'health' && r.server === 'baseline')) {
+        if (QUIET_WAIT > 0) await waitForQuiet(meter, { maxWaitSec: QUIET_WAIT, log });
+        log(`${health.label} → baseline (reference for the framework floors)…`);
+        const noise = meter.start();
+        const r = await measureHealth(servers[0]);
+        r.otherCpuPct = meter.stop(noise);
+        rows.push({
+          id: 'health',
+          label: health.label,
+          kind: 'closed',
+          server: 'baseline',
+          connections: health.connections,
+          ...r,
+        });
+        log(
+          `  ${fmt(r.reqPerSec)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+        );
+      }
+      for (const [kind, server] of Object.entries(FRAMEWORK_KINDS)) {
+        let fw;
+        try {
+          fw = await startFramework(plan, kind);
+          await expectStatus(request(fw.port, 'GET', health.path(fw)), 200, `${server} ${health.path(fw)}`);
+          await sleep(500);
+          const idleRss = rssMb(fw.proc.pid);
+          if (QUIET_WAIT > 0) await waitForQuiet(meter, { maxWaitSec: QUIET_WAIT, log });
+          log(`${sc.label} → ${server}…`);
+          const noise = meter.start();
+          const r = await measureHealth(fw);
+          r.otherCpuPct = meter.stop(noise);
+          r.idleRssMb = idleRss;
+          rows.push({
+            id: sc.id,
+            label: sc.label,
+            kind: 'closed',
+            server,
+            framework: kind,
+            ratioTo: 'health',
+            informational: true,
+            connections: health.connections,
+            ...r,
+          });
+          log(
+            `  ${fmt(r.reqPerSec)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}; idle RSS ${fmt(idleRss)} MB`,
+          );
+        } catch (error) {
+          // Informational rows: a framework that cannot start is reported, never fails the run.
+          const message = String(error?.message ?? error).split('\n')[0];
+          frameworkFailures.push({ server, error: message });
+          log(`  ${server} not measured: ${String(error?.message ?? error).slice(0, 2000)}`);
+        } finally {
+          await stopProcess(fw?.proc ?? state.framework, 2000);
+          state.framework = undefined;
+        }
+      }
+      continue;
+    }
     for (const s of servers) {
       if (QUIET_WAIT > 0) await waitForQuiet(meter, { maxWaitSec: QUIET_WAIT, log });
       log(`${sc.label} → ${s.server}…`);
@@ -542,7 +647,7 @@ async function main() {
   const get = (id, server) => rows.find((r) => r.id === id && r.server === server);
   const has = (...ids) => ids.every((id) => get(id, 'api') && get(id, 'baseline'));
   const ratio = (id) => get(id, 'api').reqPerSec / get(id, 'baseline').reqPerSec;
-  const bad = rows.filter((r) => r.non2xx > 0 || r.errors > 0);
+  const bad = rows.filter((r) => !r.informational && (r.non2xx > 0 || r.errors > 0));
   const notRun = (name, target) => ({ name, target, actual: 'not run', pass: true, skipped: true });
   const targets = [
     has('users_me')
@@ -639,6 +744,7 @@ async function main() {
       firstBootMs,
       roundTrips: roundTripResult,
       fanout,
+      frameworkFailures: frameworkFailures.length ? frameworkFailures : undefined,
     },
     targets,
     passed: targets.every((t) => t.pass),
