@@ -19,6 +19,9 @@ export default {
     ...aliases,
     // see test/jest/nestjs-throttler.bridge.js
     '^@nestjs/throttler$': '<rootDir>/test/jest/nestjs-throttler.bridge.js',
+    // @fastify/static require()s content-disposition 3 (ESM only); under Jest it gets the CommonJS 2.x
+    // copy, which exports the same create()/parse(). The built app loads the real one.
+    '^content-disposition$': '<rootDir>/node_modules/content-disposition/dist/index.js',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30_000,

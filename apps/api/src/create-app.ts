@@ -1,41 +1,37 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import fastifyCompress from '@fastify/compress';
+import type { FastifyCorsOptions } from '@fastify/cors';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@gad/config';
 import { LifecycleService, liveness } from '@gad/health';
 import { RealtimeIoAdapter } from '@gad/realtime';
 import {
-  JSON_TYPES,
-  RequestTimeoutInterceptor,
-  closeAfterAnswer,
+  checkBodyHeaders,
   compileTrustedProxies,
-  compressResponses,
+  compressionOptions,
   corsOptions,
-  dashboardPage,
   httpsRedirect,
-  loginPath,
-  rejectOversizedBodies,
-  requireJsonBodies,
+  limitRequestTime,
+  registerBodyParsers,
   securityHeaders,
-  staticAssets,
+  serveDashboard,
 } from '@gad/security';
 import {
   MetricsService,
   ProblemDetailsFilter,
   assignRequestId,
   createValidationPipe,
+  logRequests,
   metricsEndpoint,
-  rejectUnsafeText,
-  sendProblem,
-  toProblem,
+  recordHttpMetrics,
 } from '@gad/observability';
 import { AppModule, type ModuleImport } from './app.module.js';
 
@@ -49,55 +45,55 @@ export interface CreateAppOptions {
   dashboardDir?: string;
 }
 
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options.imports), {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    // who the client is: request.ip and request.protocol read X-Forwarded-* only from a trusted hop
+    trustProxy: compileTrustedProxies(config.security.trustedProxyHosts),
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    genReqId: (req: IncomingMessage) => assignRequestId(req),
+    requestIdHeader: false,
+    logger: false,
+    clientErrorHandler: answerClientError,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.imports), adapter, {
     bufferLogs: true,
     bodyParser: false,
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  const http = app.getHttpAdapter().getInstance() as express.Express;
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
-  // The edge, in order: who the client is (req.ip, req.secure), then headers, then what it may send.
-  app.set('trust proxy', compileTrustedProxies(config.security.trustedProxyHosts));
-  app.disable('x-powered-by');
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    assignRequestId(req, res);
-    next();
+  // The edge, in order (after Nest's CORS hook, so browsers can read every refusal): the request id
+  // and security headers on every answer, then HTTPS, then what the client may send.
+  app.enableCors(corsOptions(config) as FastifyCorsOptions);
+  const headers = securityHeaders(config, { swaggerUi: `/${SWAGGER_UI_PATH}` });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.raw.setHeader('X-Request-Id', request.id);
+    headers(request, reply, done);
   });
-  app.use(httpsRedirect(config));
-  app.use(securityHeaders(config, { swaggerUi: `/${SWAGGER_UI_PATH}` }));
-  app.enableCors(corsOptions(config)); // before the body checks, so browsers can read a 413/415
-  app.use(compressResponses());
+  if (config.security.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
+  fastify.addHook('onRequest', checkBodyHeaders(config));
+  recordHttpMetrics(fastify, app.get(MetricsService));
+  logRequests(fastify, config);
+  limitRequestTime(fastify, config.http.requestTimeoutMs);
+  registerBodyParsers(fastify, config);
+  await app.register(fastifyCompress as never, compressionOptions);
 
-  const limit = config.http.maxRequestBodySize;
-  app.use(rejectOversizedBodies(config));
-  app.use(requireJsonBodies(config));
-  app.use(express.json({ limit, type: JSON_TYPES, reviver: rejectUnsafeText }));
-  app.use(loginPath(config), express.urlencoded({ extended: false, limit }));
-  app.use(expressErrorsAsProblems(config));
-
-  const dashboardDir = options.dashboardDir ?? join(projectRoot(), 'apps/dashboard');
-  app.use('/static', staticAssets(config, join(dashboardDir, 'static')));
-  http.get('/dashboard', dashboardPage(dashboardDir));
+  await serveDashboard(fastify, config, options.dashboardDir ?? join(projectRoot(), 'apps/dashboard'));
 
   // HEALTH_CHECK_PATH names the liveness path; the API's own stays at {prefix}/health
   const livenessPath = config.metrics.healthCheckPath;
   if (livenessPath !== `${config.app.apiPrefix}/health`) {
     const lifecycle = app.get(LifecycleService);
-    (app.getHttpAdapter().getInstance() as express.Express).get(livenessPath, (_req: Request, res: Response) => {
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(liveness(config, lifecycle));
-    });
+    fastify.get(livenessPath, (_request, reply) => reply.header('cache-control', 'no-store').send(liveness(config, lifecycle)));
   }
   if (config.metrics.enabled) {
-    http.get(config.metrics.path, metricsEndpoint(app.get(MetricsService), config));
+    fastify.get(config.metrics.path, metricsEndpoint(app.get(MetricsService), config));
   }
 
-  app.setGlobalPrefix(config.app.apiPrefix, { exclude: ['dashboard'] });
+  app.setGlobalPrefix(config.app.apiPrefix);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter(config));
-  app.useGlobalInterceptors(new RequestTimeoutInterceptor(config.http.requestTimeoutMs));
 
   // built on the first request for the docs, not at boot: faster boot, a smaller idle footprint
   let document: OpenAPIObject | undefined;
@@ -110,11 +106,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   app.useWebSocketAdapter(await RealtimeIoAdapter.create(app));
   await app.init();
-  // Nest's own not-found handler covers only the API prefix; everything else ends here.
-  app.use((req: Request, res: Response) => {
-    sendProblem(res, toProblem(new NotFoundException(`Cannot ${req.method} ${req.path}`), req, { exposeStack: false }));
-  });
-  app.use(expressErrorsAsProblems(config)); // e.g. a static path that tries to climb out of its folder
   applyServerTimeouts(app.getHttpServer() as Server, config);
   return app;
 }
@@ -135,7 +126,6 @@ export function applyServerTimeouts(server: Server, config: AppConfig): void {
   // every connection, so HTTP requests and the next socket were dropped unanswered instead of the
   // handshake's clean `too_many_connections` (the fault suite's 1000-socket scenario saw both).
   server.maxConnections = config.http.maxConnections + config.ws.maxConnections;
-  server.on('clientError', answerClientError);
   // read when the server starts listening; Node's default (30 s) would let slow clients linger
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1000;
 }
@@ -150,7 +140,7 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
  * Errors Node's HTTP parser raises before any handler runs (oversized or malformed headers, slow
  * clients) would get a bare status line; answer them as problem details with a request id too.
  */
-function answerClientError(error: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+export function answerClientError(error: Error & { code?: string }, socket: import('node:stream').Duplex): void {
   if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
   const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'The request is malformed.'];
   const requestId = randomUUID();
@@ -175,7 +165,7 @@ function projectRoot(): string {
   return dir;
 }
 
-export function buildOpenApiDocument(app: NestExpressApplication, config: AppConfig): OpenAPIObject {
+export function buildOpenApiDocument(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
   const options = new DocumentBuilder()
     .setTitle(config.app.name)
     .setVersion(config.app.version)
@@ -188,16 +178,4 @@ export function buildOpenApiDocument(app: NestExpressApplication, config: AppCon
     })
     .build();
   return SwaggerModule.createDocument(app, options);
-}
-
-/** Body-parser and static-file failures happen outside Nest's filters: answer them as problem details too. */
-function expressErrorsAsProblems(config: AppConfig) {
-  const exposeStack = config.environment === 'development' && config.debug;
-  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
-    if (!error) return next();
-    const mapped = toProblem(error, req, { exposeStack });
-    // a chunked body cut off at the limit may still be arriving: close rather than drain it
-    if (mapped.problem.status === 413) closeAfterAnswer(req, res);
-    sendProblem(res, mapped);
-  };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Body, Controller, Get, Header, Module, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '@gad/security';
 import { rawRequest, streamUntilAnswered } from './support/raw-http.js';
 import { suiteApps, type startApp, type TestApp } from './support/test-app.js';
@@ -29,16 +29,14 @@ class EdgeProbeController {
   }
 
   @Get('stream')
-  stream(@Res() res: Response): void {
-    res.setHeader('Content-Type', 'text/event-stream');
-    res.write(`data: ${'z'.repeat(4000)}\n\n`);
-    res.end();
+  stream(@Res() res: FastifyReply): void {
+    void res.header('content-type', 'text/event-stream').send(`data: ${'z'.repeat(4000)}\n\n`);
   }
 
   @Get('png')
   @Header('Content-Type', 'image/png')
-  png(@Res() res: Response): void {
-    res.end(Buffer.alloc(5000, 1));
+  png(@Res() res: FastifyReply): void {
+    void res.send(Buffer.alloc(5000, 1));
   }
 
   @Post('echo')

@@ -8,7 +8,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { Authenticated, CurrentUser, type AuthenticatedUser } from '@gad/security';
 import { requestIdOf } from '@gad/observability';
 import { AiService, toChatInput, type ChatContext, type ChatStreamEvent } from './ai.service.js';

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 export interface SseEvent {
   event: string;
@@ -7,8 +7,9 @@ export interface SseEvent {
 }
 
 /** A signal that aborts when the client closes the connection before the response is complete. */
-export function clientDisconnectSignal(res: Response): AbortSignal {
+export function clientDisconnectSignal(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
+  const res = reply.raw;
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));
   });
@@ -16,22 +17,24 @@ export function clientDisconnectSignal(res: Response): AbortSignal {
 }
 
 /**
- * Writes events as Server-Sent Events and ends the response. Stops (returning the iterator, which
- * aborts the upstream call) as soon as the client goes away.
+ * Writes events as Server-Sent Events straight to the socket (Fastify lets go of the reply) and ends
+ * the response. Stops (returning the iterator, which aborts the upstream call) as soon as the client
+ * goes away.
  */
-export async function sendSse(res: Response, events: AsyncIterable<SseEvent>): Promise<void> {
-  res.status(200);
-  res.setHeader('Content-Type', 'text/event-stream');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Accel-Buffering', 'no');
+export async function sendSse(reply: FastifyReply, events: AsyncIterable<SseEvent>): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-store',
+    'X-Accel-Buffering': 'no',
+  });
   res.flushHeaders();
   const gone = (): boolean => res.destroyed || res.writableEnded;
   for await (const { event, data } of events) {
     if (gone()) break;
     // JSON never contains a raw newline, so one data line per event is enough
     const ok = res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    // a compression middleware would otherwise hold the chunks back
-    (res as Response & { flush?: () => void }).flush?.();
     if (!ok) await Promise.race([once(res, 'drain'), once(res, 'close')]).catch(() => undefined);
   }
   if (!gone()) res.end();

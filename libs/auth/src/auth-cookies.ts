@@ -1,11 +1,13 @@
-import type { CookieOptions, Request, Response } from 'express';
+import { serialize, type SerializeOptions } from 'cookie';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '@gad/config';
 
 export const ACCESS_COOKIE = 'access_token';
 export const REFRESH_COOKIE = 'refresh_token';
 
 /** Reads a cookie from the raw header (no cookie-parser needed on the hot path). */
-export function readCookie(req: Pick<Request, 'headers'>, name: string): string | undefined {
+export function readCookie(req: { headers: IncomingHttpHeaders }, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -24,7 +26,7 @@ export function readCookie(req: Pick<Request, 'headers'>, name: string): string 
 export class AuthCookies {
   constructor(private readonly config: AppConfig) {}
 
-  private base(path: string): CookieOptions {
+  private base(path: string): SerializeOptions {
     return { httpOnly: true, sameSite: 'strict', secure: this.config.security.secureCookies, path };
   }
 
@@ -32,18 +34,23 @@ export class AuthCookies {
     return `${this.config.app.apiPrefix}/auth`;
   }
 
-  set(res: Response, accessToken: string, accessTtlSeconds: number, refreshToken: string, refreshExpiresAt: Date): void {
-    res.cookie(ACCESS_COOKIE, accessToken, { ...this.base('/'), maxAge: accessTtlSeconds * 1000 });
-    res.cookie(REFRESH_COOKIE, refreshToken, { ...this.base(this.refreshPath), expires: refreshExpiresAt });
+  set(res: FastifyReply, accessToken: string, accessTtlSeconds: number, refreshToken: string, refreshExpiresAt: Date): void {
+    const accessExpires = new Date(Date.now() + accessTtlSeconds * 1000);
+    res.header('set-cookie', [
+      serialize(ACCESS_COOKIE, accessToken, { ...this.base('/'), maxAge: accessTtlSeconds, expires: accessExpires }),
+      serialize(REFRESH_COOKIE, refreshToken, { ...this.base(this.refreshPath), expires: refreshExpiresAt }),
+    ]);
   }
 
-  clear(res: Response): void {
-    res.clearCookie(ACCESS_COOKIE, this.base('/'));
-    res.clearCookie(REFRESH_COOKIE, this.base(this.refreshPath));
+  clear(res: FastifyReply): void {
+    res.header('set-cookie', [
+      serialize(ACCESS_COOKIE, '', { ...this.base('/'), expires: new Date(0) }),
+      serialize(REFRESH_COOKIE, '', { ...this.base(this.refreshPath), expires: new Date(0) }),
+    ]);
   }
 }
 
-export function bearerToken(req: Pick<Request, 'headers'>): string | undefined {
+export function bearerToken(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const [scheme, token] = header.split(' ');

@@ -11,7 +11,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { AppConfig } from '@gad/config';
 import {
   AllowPendingPasswordChange,
@@ -109,7 +109,7 @@ export class AuthController {
 
   private respond(res: Response, issued: IssuedTokens): TokenResponseDto {
     this.cookies.set(res, issued.accessToken, issued.expiresIn, issued.refreshToken, issued.refreshExpiresAt);
-    res.setHeader('Pragma', 'no-cache');
+    res.header('pragma', 'no-cache');
     return { access_token: issued.accessToken, token_type: 'bearer', expires_in: issued.expiresIn };
   }
 }

@@ -3,12 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { ProblemException } from '@gad/observability';
 import { ALLOW_PENDING_PASSWORD_CHANGE_KEY, IS_PUBLIC_KEY, ROLES_KEY, hasRole, type AuthenticatedUser } from '@gad/security';
 import type { Role } from '@gad/users';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
 import { AuthService } from './auth.service.js';
 
 /** The access token from `Authorization: Bearer` or, for browsers, the access cookie; never the query string. */
-export function extractAccessToken(req: Pick<Request, 'headers'>): string | undefined {
+export function extractAccessToken(req: Pick<FastifyRequest, 'headers'>): string | undefined {
   return bearerToken(req) ?? readCookie(req, ACCESS_COOKIE);
 }
 
@@ -26,7 +26,7 @@ export class JwtAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     if (this.flag(context, IS_PUBLIC_KEY)) return true;
-    const req = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const token = extractAccessToken(req);
     if (!token) {
       throw new ProblemException(HttpStatus.UNAUTHORIZED, {

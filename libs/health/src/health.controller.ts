@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject, Optional, Res, ServiceUnavailableExcep
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@gad/config';
 import { Public } from '@gad/security';
 import { LifecycleService } from './lifecycle.service.js';
@@ -63,9 +63,9 @@ export class HealthController {
     },
   })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down, or the process is shutting down (Terminus format).' })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) res: FastifyReply): Promise<HealthCheckResult> {
     if (this.lifecycle.isShuttingDown) {
-      res.status(503);
+      res.code(503);
       return SHUTTING_DOWN;
     }
     try {
@@ -75,7 +75,7 @@ export class HealthController {
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      res.status(503);
+      res.code(503);
       return error.getResponse() as HealthCheckResult;
     }
   }

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
 import { AppConfig } from '@gad/config';
-import { assignRequestId } from './request-id.js';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -20,43 +19,27 @@ export const REDACTED_PATHS = [
   '*.hashed_password',
 ];
 
-/** Structured JSON logs (pretty in development); one line per request; secrets redacted. */
+/**
+ * Structured JSON logs (pretty in development) through nestjs-pino's logger; secrets redacted. The
+ * per-request line is written by `logRequests` from a Fastify hook, not by pino-http's middleware:
+ * that middleware built two child loggers and a request-scoped store for every request, even at
+ * levels where nothing is written (a tenth of a /health request's CPU and much of its garbage).
+ * Error lines carry the request id themselves.
+ */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
+        forRoutes: [], // no pino-http middleware on any route: see logRequests
         pinoHttp: [
           {
             level: config.logLevel,
             base: { app: config.app.name, env: config.environment, pid: process.pid },
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-            genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
-            // one line per request at DEBUG/INFO; above that, building and dropping them costs ~6% of a
-            // request, and 5xx are still logged (with the error) by the problem-details filter
-            autoLogging: config.logLevel === 'debug' || config.logLevel === 'info',
-            customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-            customSuccessMessage: (req: IncomingMessage, res: ServerResponse) =>
-              `${req.method} ${routeOf(req)} ${res.statusCode}`,
-            customErrorMessage: (req: IncomingMessage, res: ServerResponse) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
-            serializers: {
-              req: (req: {
-                id: string;
-                method: string;
-                url: string;
-                headers: Record<string, unknown>;
-                remoteAddress?: string;
-                raw?: { ip?: string };
-              }) => ({
-                id: req.id,
-                method: req.method,
-                path: req.url?.split('?')[0],
-                ip: req.raw?.ip ?? req.remoteAddress, // req.ip: the client behind a trusted proxy, not the proxy
-                user_agent: req.headers['user-agent'],
-              }),
-              res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-            },
+            // logRequests writes `req` and `res` already shaped: no raw-object serializers
+            wrapSerializers: false,
+            serializers: { req: (req: unknown) => req, res: (res: unknown) => res },
             transport:
               config.environment === 'development' && process.stdout.isTTY
                 ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
@@ -70,7 +53,30 @@ export const REDACTED_PATHS = [
 })
 export class LoggingModule {}
 
-function routeOf(req: IncomingMessage): string {
-  const route = (req as { route?: { path?: string } }).route?.path;
-  return route ?? (req.url ?? '').split('?')[0];
+/**
+ * One line per request at DEBUG/INFO (warn for 4xx, error for 5xx); above that, no hook at all, and
+ * 5xx are still logged, with the error, by the problem-details filter.
+ */
+export function logRequests(fastify: FastifyInstance, config: AppConfig): void {
+  if (config.logLevel !== 'debug' && config.logLevel !== 'info') return;
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    const route = request.routeOptions.url ?? request.url.split('?')[0];
+    PinoLogger.root[level](
+      {
+        req: {
+          id: request.id,
+          method: request.method,
+          path: request.url.split('?')[0],
+          ip: request.ip, // the client behind a trusted proxy, not the proxy
+          user_agent: request.headers['user-agent'],
+        },
+        res: { status },
+        responseTime: Math.round(reply.elapsedTime),
+      },
+      `${request.method} ${route} ${status}`,
+    );
+    done();
+  });
 }

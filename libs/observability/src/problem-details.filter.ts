@@ -1,7 +1,9 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '@gad/config';
 import { sendProblem, toProblem } from './problem-mapper.js';
+import { closeAfterAnswer, isRefusedUpload } from './refused-body.js';
 
 /** Every exception that reaches Nest leaves as problem+json. */
 @Catch()
@@ -13,12 +15,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
+    const req = http.getRequest<FastifyRequest>();
+    const res = http.getResponse<FastifyReply>();
     const mapped = toProblem(exception, req, { exposeStack: this.exposeStack() });
     if (mapped.unexpected) {
       this.logger.error({ err: exception, request_id: mapped.problem.request_id }, 'unhandled error');
     }
+    // e.g. a chunked body Fastify's parser cut off at the limit: it may still be arriving
+    const rawReq = (req as Partial<FastifyRequest>).raw ?? (req as unknown as IncomingMessage);
+    const rawRes = (res as Partial<FastifyReply>).raw ?? (res as unknown as ServerResponse);
+    if (isRefusedUpload(rawReq, mapped.problem.status)) closeAfterAnswer(rawReq, rawRes);
     sendProblem(res, mapped);
   }
 

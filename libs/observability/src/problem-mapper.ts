@@ -1,8 +1,8 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException, statusTitle, type Problem } from './problem.js';
 import { requestIdOf } from './request-id.js';
-import { UNSAFE_TEXT_DETAIL } from './safe-text.js';
 
 const GENERIC_DETAIL: Record<number, string> = {
   400: 'The request is malformed.',
@@ -30,8 +30,12 @@ export interface MapOptions {
   exposeStack: boolean;
 }
 
+/** A Fastify request, or the raw request under it (the edge hooks and the client-error path). */
+export type AnyRequest = Pick<FastifyRequest, 'url' | 'id'> | IncomingMessage;
+
 /** The one mapper from any thrown value to problem details. Only ProblemException and 4xx texts reach the client. */
-export function toProblem(error: unknown, req: Request, options: MapOptions): MappedProblem {
+export function toProblem(error: unknown, req: AnyRequest, options: MapOptions): MappedProblem {
+  error = unwrapFrameworkError(error);
   if (isDatabaseUnavailable(error)) {
     error = new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
       detail: 'The database is unavailable. Retry shortly.',
@@ -55,8 +59,8 @@ export function toProblem(error: unknown, req: Request, options: MapOptions): Ma
   } else if (error instanceof HttpException && status < 500) {
     detail = clientMessage(error) ?? detail;
   } else if (isHttpError(error) && status < 500 && error.expose !== false) {
-    // body-parser and friends: their messages describe the client's mistake
-    detail = parserDetail(error) ?? detail;
+    // Fastify's own client errors (body parsing, the router): described in our words
+    detail = FRAMEWORK_DETAIL[error.code ?? ''] ?? detail;
   }
 
   const problem: Problem = {
@@ -64,24 +68,44 @@ export function toProblem(error: unknown, req: Request, options: MapOptions): Ma
     title,
     status,
     detail,
-    instance: (req.originalUrl ?? req.url ?? '').split('?')[0],
-    request_id: requestIdOf(req),
+    instance: (req.url ?? '').split('?')[0],
+    request_id: requestIdOf(req as { id?: unknown }),
   };
   if (errors) problem.errors = errors;
   if (options.exposeStack && error instanceof Error && error.stack) problem.stack = error.stack;
   return { problem, headers, unexpected };
 }
 
-export function sendProblem(res: Response, mapped: MappedProblem): void {
-  if (res.headersSent) {
-    res.end();
+/** Answers through Fastify's reply (so its hooks run) or, where there is none, on the raw response. */
+export function sendProblem(res: FastifyReply | ServerResponse, mapped: MappedProblem): void {
+  const body = JSON.stringify(mapped.problem);
+  if (isReply(res)) {
+    if (res.sent || res.raw.headersSent) return void res.raw.end();
+    res
+      .code(mapped.problem.status)
+      .headers({ ...mapped.headers, 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' })
+      .send(body);
     return;
   }
-  res.status(mapped.problem.status);
+  if (res.headersSent) return void res.end();
+  res.statusCode = mapped.problem.status;
   for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
   res.setHeader('Cache-Control', 'no-store');
-  res.end(JSON.stringify(mapped.problem));
+  res.end(body);
+}
+
+function isReply(res: FastifyReply | ServerResponse): res is FastifyReply {
+  return 'raw' in res && typeof (res as FastifyReply).code === 'function';
+}
+
+/** Nest wraps Fastify's client errors in an HttpException; the original says what went wrong. */
+function unwrapFrameworkError(error: unknown): unknown {
+  if (error instanceof HttpException && !(error instanceof ProblemException)) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (isHttpError(cause) && typeof cause.code === 'string' && cause.code.startsWith('FST_')) return cause;
+  }
+  return error;
 }
 
 function statusOf(error: unknown): number {
@@ -106,7 +130,7 @@ interface HttpLikeError {
   status?: number;
   statusCode?: number;
   expose?: boolean;
-  type?: string;
+  code?: string;
   message?: string;
 }
 
@@ -114,21 +138,14 @@ function isHttpError(error: unknown): error is HttpLikeError {
   return typeof error === 'object' && error !== null && ('status' in error || 'statusCode' in error);
 }
 
-function parserDetail(error: HttpLikeError): string | undefined {
-  switch (error.type) {
-    case 'entity.parse.failed':
-      return error.message === UNSAFE_TEXT_DETAIL ? UNSAFE_TEXT_DETAIL : 'The request body is not valid JSON.';
-    case 'entity.too.large':
-      return 'The request body is too large.';
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return 'The request body encoding is not supported.';
-    case 'request.aborted':
-      return 'The request was aborted by the client.';
-    default:
-      return undefined;
-  }
-}
+const FRAMEWORK_DETAIL: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not match its Content-Length.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request content type is not supported.',
+  FST_ERR_CTP_EMPTY_TYPE: 'The request content type is not supported.',
+  FST_ERR_BAD_URL: 'The request URL is malformed.',
+  FST_ERR_ASYNC_CONSTRAINT: 'The request is malformed.',
+};
 
 // Connection-level failures (server down, restarting, pool exhausted): an outage, so 503, not a bug.
 const UNAVAILABLE_CODES = new Set([

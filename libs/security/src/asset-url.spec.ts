@@ -1,6 +1,6 @@
 import { parseConfig } from '@gad/config';
 import { assetUrl } from './asset-url.js';
-import { staticCacheControl } from './static-assets.middleware.js';
+import { staticCacheControl } from './static-assets.js';
 
 const config = (env: Record<string, string>) => parseConfig({ SECRET_KEY: 'x'.repeat(40), ...env }).config;
 

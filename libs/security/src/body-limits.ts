@@ -1,9 +1,12 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { parse as parseQuery } from 'node:querystring';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '@gad/config';
+import { ProblemException, UNSAFE_TEXT_DETAIL, rejectUnsafeText } from '@gad/observability';
 import { hasBody, refuse } from './edge-problem.js';
 import { normalizePath } from './probe-paths.js';
 
-export const JSON_TYPES = ['application/json', 'application/*+json'];
+const JSON_TYPE = /^application\/(?:[^;\s]+\+)?json\s*(?:;|$)/i;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /** The one route that also takes a form: the OAuth2 password flow. */
@@ -12,48 +15,100 @@ export function loginPath(config: Pick<AppConfig, 'app'>): string {
 }
 
 /**
- * Bodies over MAX_REQUEST_BODY_SIZE get 413 without the body being read: a declared Content-Length
- * is refused at once; a chunked body is counted as it arrives and refused the moment it passes the
- * limit, and the connection is closed after the answer. (body-parser alone would read the rest of a
- * chunked body before answering, so a client could keep streaming for as long as it liked.)
+ * Checks made on the headers alone, before a byte of the body is read: a declared Content-Length over
+ * MAX_REQUEST_BODY_SIZE is 413; a body that is not JSON (or, for the login route, a form) is 415.
+ * A chunked body is counted by Fastify's parser as it arrives and refused the moment it passes the limit.
  */
-export function rejectOversizedBodies(config: AppConfig): RequestHandler {
+export function checkBodyHeaders(config: AppConfig) {
   const limit = config.http.maxRequestBodySize;
-  const detail = `The request body is larger than the ${limit}-byte limit.`;
-  return (req: Request, res: Response, next: NextFunction) => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined) {
-      if (Number(declared) > limit) return refuse(req, res, 413, detail);
-      return next();
-    }
-    if (req.headers['transfer-encoding'] === undefined) return next();
-    let received = 0;
-    const count = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received <= limit) return;
-      req.off('data', count);
-      // already answered (say 415) yet still streaming: just hang up
-      if (res.headersSent) return void req.socket.destroy();
-      refuse(req, res, 413, detail); // closes the connection once the client has the answer
-    };
-    // a second 'data' listener sees the same chunks as the parser's; it does not take them away
-    req.on('data', count);
-    next();
-  };
-}
-
-/** Every body is JSON, except the login form; anything else is 415 before it is read. */
-export function requireJsonBodies(config: AppConfig): RequestHandler {
+  const tooLarge = `The request body is larger than the ${limit}-byte limit.`;
   const login = normalizePath(loginPath(config));
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (!hasBody(req) || req.is(JSON_TYPES)) return next();
-    const isLogin = req.method === 'POST' && normalizePath(req.path) === login;
-    if (isLogin && req.is(FORM_TYPE)) return next();
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const { headers } = request.raw;
+    if (!hasBody(request.raw)) return done();
+    if (Number(headers['content-length']) > limit) return void refuse(request, reply, 413, tooLarge);
+    const type = headers['content-type'] ?? '';
+    if (JSON_TYPE.test(type)) return done();
+    const isLogin = request.method === 'POST' && normalizePath(request.url.split('?')[0]) === login;
+    if (isLogin && mediaType(type) === FORM_TYPE) return done();
     refuse(
-      req,
-      res,
+      request,
+      reply,
       415,
       isLogin ? `Send the request body as application/json or ${FORM_TYPE}.` : 'Send the request body as application/json.',
     );
   };
+}
+
+/**
+ * JSON bodies (an empty one reads as `{}`), refusing text PostgreSQL cannot store; and the login form.
+ * Fastify's own parsers are replaced so every failure is answered in our words.
+ */
+export function registerBodyParsers(fastify: FastifyInstance, config: AppConfig): void {
+  const limit = config.http.maxRequestBodySize;
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_TYPE, (request, payload, done) => {
+    readBody(request.raw, limit, (error, body) => {
+      if (error) return done(error, undefined);
+      const text = body.toString('utf8');
+      if (text === '') return done(null, {});
+      try {
+        done(null, JSON.parse(text, rejectUnsafeText));
+      } catch (parseError) {
+        const unsafe = (parseError as Error).message === UNSAFE_TEXT_DETAIL;
+        done(
+          new ProblemException(400, { detail: unsafe ? UNSAFE_TEXT_DETAIL : 'The request body is not valid JSON.' }),
+          undefined,
+        );
+      }
+    });
+  });
+  fastify.addContentTypeParser(FORM_TYPE, (request, _payload, done) => {
+    readBody(request.raw, limit, (error, body) =>
+      error ? done(error, undefined) : done(null, { ...parseQuery(body.toString('utf8')) }),
+    );
+  });
+  // any other type reaches a parser only without a body (checkBodyHeaders refused the rest)
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    if (!hasBody(request.raw)) return done(null, undefined);
+    done(new ProblemException(415, { detail: 'Send the request body as application/json.' }), undefined);
+  });
+}
+
+/**
+ * Reads a body into one buffer (sized from Content-Length, or grown by doubling for a chunked one),
+ * refusing it with 413 the moment it passes `limit`. Each socket chunk is copied and let go at once:
+ * holding thousands of them until the body ends, as a list of chunks does, left ~100 MB of RSS behind
+ * after 20 refused 11 MB uploads in the fault suite.
+ */
+function readBody(req: IncomingMessage, limit: number, done: (error: Error | null, body: Buffer) => void): void {
+  const declared = Number(req.headers['content-length']);
+  let body = Buffer.allocUnsafe(Number.isFinite(declared) ? Math.min(declared, limit) : Math.min(16 * 1024, limit));
+  let received = 0;
+  const finish = (error: Error | null): void => {
+    req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onError);
+    done(error, body.subarray(0, received));
+  };
+  const onData = (chunk: Buffer): void => {
+    if (received + chunk.length > limit) {
+      return finish(new ProblemException(413, { detail: `The request body is larger than the ${limit}-byte limit.` }));
+    }
+    if (received + chunk.length > body.length) {
+      const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(body.length * 2, received + chunk.length)));
+      body.copy(grown, 0, 0, received);
+      body = grown;
+    }
+    chunk.copy(body, received);
+    received += chunk.length;
+  };
+  const onEnd = (): void => {
+    const complete = !Number.isFinite(declared) || received === declared;
+    finish(complete ? null : new ProblemException(400, { detail: 'The request body does not match its Content-Length.' }));
+  };
+  const onError = (): void => finish(new ProblemException(400, { detail: 'The request body was cut off.' }));
+  req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onError);
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0].trim().toLowerCase();
 }

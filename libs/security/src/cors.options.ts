@@ -19,7 +19,7 @@ export function corsOptions(config: AppConfig): CorsOptions {
   return {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(normalizeOrigin(origin))),
     credentials: config.security.corsAllowCredentials,
-    methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    methods: 'GET,POST,PUT,DELETE,PATCH,OPTIONS',
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
     optionsSuccessStatus: 204,

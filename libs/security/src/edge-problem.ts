@@ -1,38 +1,12 @@
-import type { Socket } from 'node:net';
-import type { Request, Response } from 'express';
-import { ProblemException, sendProblem, toProblem } from '@gad/observability';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemException, closeAfterAnswer, hasBody, sendProblem, toProblem } from '@gad/observability';
 
-/** How long a refused upload's connection stays half-open after the answer, so the client can read it. */
-const LINGER_MS = 2000;
+export { closeAfterAnswer, hasBody };
 
-/** Answers from an Express middleware (before Nest's filters) with problem+json. */
-export function refuse(req: Request, res: Response, status: number, detail: string): void {
+/** Answers from an edge hook (before Nest's pipeline) with problem+json. */
+export function refuse(request: FastifyRequest, reply: FastifyReply, status: number, detail: string): FastifyReply {
   // a refused body may still be arriving: close the connection rather than read it all
-  if (!req.complete && hasBody(req)) closeAfterAnswer(req, res);
-  sendProblem(res, toProblem(new ProblemException(status, { detail }), req, { exposeStack: false }));
-}
-
-/**
- * Answers with `Connection: close`, then lingers as nginx does: half-closes, and destroys the socket
- * once the client hangs up or LINGER_MS passes. Node would destroy it as soon as the answer is written;
- * with the client still uploading that is a reset, and the client can lose the 413 to an EPIPE (the
- * fault suite saw 9 of 20 concurrent 11 MB uploads get no answer). The rest of the body is not read.
- */
-export function closeAfterAnswer(req: Request, res: Response): void {
-  res.setHeader('Connection', 'close');
-  // marks the body as taken, so Node does not drain it after the answer: reading and discarding what
-  // the clients still sent grew RSS by ~24 MB for 20 refused uploads in the fault suite
-  req.read(0);
-  const socket: Socket = req.socket;
-  // Node calls destroySoon() once a `Connection: close` answer has been written
-  socket.destroySoon = () => {
-    if (socket.writable) socket.end();
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
-    socket.once('close', () => clearTimeout(timer));
-    socket.once('end', () => socket.destroy());
-  };
-}
-
-export function hasBody(req: Request): boolean {
-  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
+  if (!request.raw.complete && hasBody(request.raw)) closeAfterAnswer(request.raw, reply.raw);
+  sendProblem(reply, toProblem(new ProblemException(status, { detail }), request, { exposeStack: false }));
+  return reply;
 }

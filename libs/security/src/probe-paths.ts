@@ -12,7 +12,7 @@ export function isProbePath(config: Pick<AppConfig, 'app' | 'metrics'>, path: st
   );
 }
 
-/** Express routing is case-insensitive and ignores one trailing slash; path checks must agree with it. */
+/** Routing is case-insensitive and ignores one trailing slash; path checks must agree with it. */
 export function normalizePath(path: string): string {
   const lowered = path.toLowerCase();
   return lowered.length > 1 && lowered.endsWith('/') ? lowered.slice(0, -1) : lowered;

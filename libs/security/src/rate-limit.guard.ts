@@ -8,7 +8,7 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '@gad/config';
 import { MetricsService, ProblemException } from '@gad/observability';
 import type { Counter } from 'prom-client';
@@ -36,7 +36,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    return isProbePath(this.config, context.switchToHttp().getRequest<Request>().path);
+    return isProbePath(this.config, context.switchToHttp().getRequest<FastifyRequest>().url.split('?')[0]);
   }
 
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {

@@ -1,4 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { AppConfig } from '@gad/config';
 import { normalizePath } from './probe-paths.js';
@@ -29,37 +30,53 @@ export interface SecurityHeaderPaths {
 
 /**
  * helmet with the seed's header list: HSTS only in production or behind FORCE_HTTPS, frames denied,
- * X-XSS-Protection: 0 (the old filter is itself an XSS vector), no X-Powered-By; the CSP chosen per route.
+ * X-XSS-Protection: 0 (the old filter is itself an XSS vector), no X-Powered-By; the CSP chosen per
+ * route. helmet's headers depend on the configuration only, so they are computed once per CSP variant
+ * at boot, and each request copies one ready list.
  */
-export function securityHeaders(config: AppConfig, paths: SecurityHeaderPaths): RequestHandler {
+export function securityHeaders(config: AppConfig, paths: SecurityHeaderPaths) {
   const hsts = config.isProduction || config.security.forceHttps;
   const upgrade = hsts ? ['upgrade-insecure-requests'] : [];
-  const apiCsp = [...API_DIRECTIVES, ...upgrade].join('; ');
-  const swaggerCsp = [...SWAGGER_DIRECTIVES, ...upgrade].join('; ');
+  const base = helmetHeaders(
+    helmet({
+      contentSecurityPolicy: false,
+      strictTransportSecurity: hsts ? { maxAge: config.security.hstsMaxAge, includeSubDomains: true, preload: false } : false,
+      xFrameOptions: { action: 'deny' },
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    }),
+  );
+  const variant = (csp: string, extra: HeaderList = []): HeaderList => [...base, ['Content-Security-Policy', csp], ...extra];
+  const api = variant([...API_DIRECTIVES, ...upgrade].join('; '));
+  const swaggerPage = variant([...SWAGGER_DIRECTIVES, ...upgrade].join('; '));
+  const dashboard = variant(DASHBOARD_CSP);
+  // a CDN in front of /static serves these files to pages on another origin
+  const assets = variant(DASHBOARD_CSP, [['Cross-Origin-Resource-Policy', 'cross-origin']]);
   const swagger = normalizePath(paths.swaggerUi);
-  const base = helmet({
-    contentSecurityPolicy: false,
-    strictTransportSecurity: hsts ? { maxAge: config.security.hstsMaxAge, includeSubDomains: true, preload: false } : false,
-    xFrameOptions: { action: 'deny' },
-    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-  });
 
-  return (req: Request, res: Response, next: NextFunction) => {
-    const path = normalizePath(req.path);
-    const isStatic = path.startsWith('/static/');
-    const csp =
-      isStatic || path === '/dashboard'
-        ? DASHBOARD_CSP
-        : path === swagger || path.startsWith(`${swagger}/`)
-          ? swaggerCsp
-          : apiCsp;
-    base(req, res, (error?: unknown) => {
-      res.setHeader('Content-Security-Policy', csp);
-      // a CDN in front of /static serves these files to pages on another origin
-      if (isStatic) res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-      res.removeHeader('Server');
-      next(error);
-    });
+  const forPath = (path: string): HeaderList => {
+    if (path.startsWith('/static/')) return assets;
+    if (path === '/dashboard') return dashboard;
+    return path === swagger || path.startsWith(`${swagger}/`) ? swaggerPage : api;
   };
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const raw = reply.raw;
+    for (const [name, value] of forPath(normalizePath(request.url.split('?')[0]))) raw.setHeader(name, value);
+    done();
+  };
+}
+
+type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+/** The headers a helmet middleware sets, read once from a stand-in response. */
+function helmetHeaders(middleware: ReturnType<typeof helmet>): HeaderList {
+  const headers = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: string) => headers.set(name, String(value)),
+    removeHeader: (name: string) => headers.delete(name),
+  };
+  let finished = false;
+  middleware({} as IncomingMessage, res as unknown as ServerResponse, () => (finished = true));
+  if (!finished) throw new Error('helmet did not finish synchronously');
+  return [...headers];
 }

@@ -1,5 +1,6 @@
 import { basename, join } from 'node:path';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
 import type { AppConfig, Environment } from '@gad/config';
 
 const YEAR_IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -13,26 +14,25 @@ export function staticCacheControl(file: string, environment: Environment): stri
   return FINGERPRINTED.test(basename(file)) ? YEAR_IMMUTABLE : HOUR;
 }
 
-/** /static: files only (no listing, no index, no dotfiles); send refuses `..` after decoding. */
-export function staticAssets(config: AppConfig, dir: string): RequestHandler {
-  return express.static(dir, {
+/**
+ * /static: files only (no listing, no index, no dotfiles; `..` refused after decoding), and
+ * GET /dashboard: the page itself, always revalidated so a deploy's new asset names are picked up.
+ */
+export async function serveDashboard(fastify: FastifyInstance, config: AppConfig, dashboardDir: string): Promise<void> {
+  const page = join(dashboardDir, 'index.html');
+  await fastify.register(fastifyStatic, {
+    root: join(dashboardDir, 'static'),
+    prefix: '/static/',
     index: false,
     redirect: false,
+    list: false,
+    allowedPath: (path) => !path.endsWith('/'), // a folder is 404, as an unknown file is
     dotfiles: 'ignore',
     etag: true,
     lastModified: true,
-    fallthrough: true,
     cacheControl: false,
-    setHeaders: (res: Response, file: string) => res.setHeader('Cache-Control', staticCacheControl(file, config.environment)),
+    setHeaders: (reply, file) =>
+      void reply.header('cache-control', file === page ? 'no-cache' : staticCacheControl(file, config.environment)),
   });
-}
-
-/** GET /dashboard: the page itself, always revalidated so a deploy's new asset names are picked up. */
-export function dashboardPage(dir: string): RequestHandler {
-  const file = join(dir, 'index.html');
-  return (_req: Request, res: Response, next: NextFunction) => {
-    res.sendFile(file, { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } }, (error?: Error) => {
-      if (error) next(error);
-    });
-  };
+  fastify.get('/dashboard', (_request, reply) => reply.sendFile('index.html', dashboardDir, { cacheControl: false }));
 }

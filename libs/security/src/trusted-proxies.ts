@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Express `trust proxy` from TRUSTED_PROXY_HOSTS: exact IPs, CIDR ranges (`10.0.0.0/8`) and
+ * Fastify `trustProxy` from TRUSTED_PROXY_HOSTS: exact IPs, CIDR ranges (`10.0.0.0/8`) and
  * `localhost` (127.0.0.1 and ::1 only). X-Forwarded-* is honoured only while the hop that sent it
  * is in the list, so req.ip is the first untrusted address from the right. Anything else in the
  * list (a hostname, a typo) stops the boot rather than being silently ignored.

@@ -153,7 +153,8 @@ describe('slowloris and big bodies', () => {
     );
     const chunkedPeakMb = chunkedPeak.stop();
 
-    await sleep(500);
+    // a refused upload's connection may linger up to 2 s after its 413 (closeAfterAnswer): measure once they are gone
+    await sleep(2500);
     const alive = (await call('GET', `${server.api}/users/me`, undefined, { token: admin.token })).status;
     const after = await inspector.collectedMemory();
 

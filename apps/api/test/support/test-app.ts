@@ -1,11 +1,11 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configFrom, type AppConfig } from '@gad/config';
 import { createApp, type CreateAppOptions } from '../../src/create-app.js';
 import { baseEnv, type Env } from './test-env.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './databases.js';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   /** e.g. http://127.0.0.1:41234 */
   origin: string;

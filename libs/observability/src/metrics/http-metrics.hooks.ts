@@ -1,25 +1,19 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
-import { MetricsService } from './metrics.service.js';
+import type { FastifyInstance } from 'fastify';
+import type { MetricsService } from './metrics.service.js';
 
-/** Times every request and labels it by route template (never the raw path: ids would explode cardinality). */
-@Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: MetricsService) {}
-
-  use(req: Request, res: Response, next: NextFunction): void {
+/**
+ * Times every request and labels it by route template (never the raw path: ids would explode
+ * cardinality). Counted until the response closes, so aborted and streamed requests leave too.
+ */
+export function recordHttpMetrics(fastify: FastifyInstance, metrics: MetricsService): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
     const started = process.hrtime.bigint();
-    this.metrics.httpInFlight.inc();
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      this.metrics.httpInFlight.dec();
-      const route = req.route?.path ? `${req.baseUrl ?? ''}${String(req.route.path)}` : 'unmatched';
-      this.metrics.observeHttp(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
-    next();
-  }
+    metrics.httpInFlight.inc();
+    reply.raw.once('close', () => {
+      metrics.httpInFlight.dec();
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observeHttp(request.method, route, reply.raw.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    done();
+  });
 }

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlockList, isIP } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { AppConfig } from '@gad/config';
@@ -36,22 +36,21 @@ export function inList(list: BlockList, rawIp: string): boolean {
 export function metricsEndpoint(metrics: MetricsService, config: AppConfig) {
   const allowed = addressList(config.metrics.allowedHosts);
   const token = config.metrics.token ? Buffer.from(config.metrics.token) : undefined;
-  const hasToken = (req: Request): boolean => {
+  const hasToken = (req: FastifyRequest): boolean => {
     const header = req.headers.authorization;
     if (!token || !header?.startsWith('Bearer ')) return false;
     const given = Buffer.from(header.slice(7));
     return given.length === token.length && timingSafeEqual(given, token);
   };
-  return async (req: Request, res: Response): Promise<void> => {
-    if (!hasToken(req) && !inList(allowed, req.ip ?? req.socket.remoteAddress ?? '')) {
+  return async (req: FastifyRequest, res: FastifyReply): Promise<FastifyReply> => {
+    if (!hasToken(req) && !inList(allowed, req.ip)) {
       const denied = new ProblemException(HttpStatus.FORBIDDEN, {
         detail: 'Metrics are readable only from allowed hosts or with the metrics token.',
       });
       sendProblem(res, toProblem(denied, req, { exposeStack: false }));
-      return;
+      return res;
     }
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(await metrics.exposition());
+    const text = await metrics.exposition();
+    return res.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(text);
   };
 }
