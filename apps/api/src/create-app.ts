@@ -5,7 +5,6 @@ import { NestFactory } from '@nestjs/core';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import fastifyCompress from '@fastify/compress';
-import type { FastifyCorsOptions } from '@fastify/cors';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
@@ -17,8 +16,8 @@ import {
   checkBodyHeaders,
   compileTrustedProxies,
   compressionOptions,
-  corsOptions,
   httpsRedirect,
+  registerCors,
   limitRequestTime,
   registerBodyParsers,
   securityHeaders,
@@ -63,9 +62,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
-  // The edge, in order (after Nest's CORS hook, so browsers can read every refusal): the request id
+  // The edge, in order (after CORS, so browsers can read every refusal): the request id
   // and security headers on every answer, then HTTPS, then what the client may send.
-  app.enableCors(corsOptions(config) as FastifyCorsOptions);
+  await registerCors(fastify, config);
   const headers = securityHeaders(config, { swaggerUi: `/${SWAGGER_UI_PATH}` });
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.raw.setHeader('X-Request-Id', request.id);

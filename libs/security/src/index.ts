@@ -5,7 +5,7 @@ export * from './probe-paths.js';
 export * from './trusted-proxies.js';
 export * from './edge-problem.js';
 export * from './security-headers.js';
-export * from './cors.options.js';
+export * from './cors.js';
 export * from './https-redirect.js';
 export * from './body-limits.js';
 export * from './compression.js';

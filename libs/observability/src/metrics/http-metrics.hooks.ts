@@ -7,12 +7,12 @@ import type { MetricsService } from './metrics.service.js';
  */
 export function recordHttpMetrics(fastify: FastifyInstance, metrics: MetricsService): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    const started = process.hrtime.bigint();
-    metrics.httpInFlight.inc();
-    reply.raw.once('close', () => {
-      metrics.httpInFlight.dec();
+    const started = performance.now();
+    metrics.httpInFlight += 1;
+    reply.raw.on('close', () => {
+      metrics.httpInFlight -= 1;
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.observeHttp(request.method, route, reply.raw.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeHttp(request.method, route, reply.raw.statusCode, (performance.now() - started) / 1000);
     });
     done();
   });

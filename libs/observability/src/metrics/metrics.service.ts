@@ -26,7 +26,8 @@ interface Bucket {
 export class MetricsService {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  readonly httpInFlight: Gauge;
+  /** Requests being served; read by the gauge at scrape time, so counting costs a request nothing more. */
+  httpInFlight = 0;
   private readonly window: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => ({ second: 0, durations: [] }));
 
   constructor(config: AppConfig) {
@@ -38,7 +39,10 @@ export class MetricsService {
       ['method', 'route', 'status'],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );
-    this.httpInFlight = this.gauge('http_requests_in_flight', 'HTTP requests being served');
+    const inFlight = (): number => this.httpInFlight;
+    this.gauge('http_requests_in_flight', 'HTTP requests being served', [], function () {
+      this.set(inFlight()); // collect() is called with the gauge as `this`
+    });
     if (isClusterWorker()) {
       new AggregatorRegistry(); // installs prom-client's worker listener
       AggregatorRegistry.setRegistries([this.registry]);
