@@ -67,7 +67,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await registerCors(fastify, config);
   const headers = securityHeaders(config, { swaggerUi: `/${SWAGGER_UI_PATH}` });
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.raw.setHeader('X-Request-Id', request.id);
+    void reply.header('x-request-id', request.id);
     headers(request, reply, done);
   });
   if (config.security.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 export interface SseEvent {
@@ -25,9 +26,10 @@ export async function sendSse(reply: FastifyReply, events: AsyncIterable<SseEven
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
-    'Content-Type': 'text/event-stream',
-    'Cache-Control': 'no-store',
-    'X-Accel-Buffering': 'no',
+    ...(reply.getHeaders() as OutgoingHttpHeaders), // request id, security headers: a hijacked reply does not send them
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
   });
   res.flushHeaders();
   const gone = (): boolean => res.destroyed || res.writableEnded;

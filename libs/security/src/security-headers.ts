@@ -46,7 +46,8 @@ export function securityHeaders(config: AppConfig, paths: SecurityHeaderPaths) {
       crossOriginResourcePolicy: { policy: 'same-origin' },
     }),
   );
-  const variant = (csp: string, extra: HeaderList = []): HeaderList => [...base, ['Content-Security-Policy', csp], ...extra];
+  const variant = (csp: string, extra: HeaderList = []): HeaderList =>
+    [...base, ['Content-Security-Policy', csp] as const, ...extra].map(([name, value]) => [name.toLowerCase(), value] as const);
   const api = variant([...API_DIRECTIVES, ...upgrade].join('; '));
   const swaggerPage = variant([...SWAGGER_DIRECTIVES, ...upgrade].join('; '));
   const dashboard = variant(DASHBOARD_CSP);
@@ -59,9 +60,10 @@ export function securityHeaders(config: AppConfig, paths: SecurityHeaderPaths) {
     if (path === '/dashboard') return dashboard;
     return path === swagger || path.startsWith(`${swagger}/`) ? swaggerPage : api;
   };
+  // on Fastify's reply, not the raw response: a header set on the raw response sends Node down its slow
+  // path for every header of the answer (a response that bypasses the reply copies them, see sendSse)
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const raw = reply.raw;
-    for (const [name, value] of forPath(normalizePath(request.url.split('?')[0]))) raw.setHeader(name, value);
+    for (const [name, value] of forPath(normalizePath(request.url.split('?')[0]))) reply.header(name, value);
     done();
   };
 }

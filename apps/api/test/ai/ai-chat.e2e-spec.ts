@@ -180,6 +180,10 @@ describe('AI chat against a real Chat Completions server', () => {
       expect(res.headers.get('content-type')).toBe('text/event-stream');
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('x-accel-buffering')).toBe('no');
+      // the stream is written past Fastify's reply: the edge's headers must still be on it
+      expect(res.headers.get('x-request-id')).toBe('sse-1');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
 
       const chunks = res.events.filter((e) => e.event === 'chunk').map((e) => (e.data as { delta: string }).delta);
       expect(chunks.length).toBeGreaterThan(3);
