@@ -236,6 +236,17 @@ describe('auth (PostgreSQL)', () => {
     it('refuses a missing token with 401', async () => {
       expect((await call('GET', `${t.api}/users/me`)).status).toBe(401);
     });
+
+    it('refuses a token the moment it expires, though it was accepted (and remembered as verified) a second before', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const shortLived = forge({ ...claims, iat: now, exp: now + 2 });
+      expect(await status(shortLived)).toBe(200);
+      expect(await status(shortLived)).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, (now + 2) * 1000 - Date.now() + 50));
+      const res = await call('GET', `${t.api}/users/me`, undefined, { token: shortLived });
+      expect(res.status).toBe(401);
+      expect(res.body.detail).toBe('The access token has expired.');
+    });
   });
 
   describe('sessions', () => {
