@@ -178,7 +178,12 @@ const round = (n, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? 
 export { round };
 
 /** autocannon with a warm-up run first; returns the measured run's summary. */
-export async function closedLoop({ port, path, method = 'GET', token, body, connections, durationSec, warmupSec }) {
+/**
+ * Closed-loop autocannon run (after a warm-up). With `pid`, also the server's CPU time (user + system)
+ * per answered request over the measured run: unlike req/s, it hardly moves when other work takes the
+ * machine's cores, so it is the steadier number to compare servers by.
+ */
+export async function closedLoop({ port, path, method = 'GET', token, body, connections, durationSec, warmupSec, pid }) {
   const opts = {
     url: `http://127.0.0.1:${port}${path}`,
     method,
@@ -192,9 +197,17 @@ export async function closedLoop({ port, path, method = 'GET', token, body, conn
     timeout: 10,
   };
   if (warmupSec > 0) await autocannon({ ...opts, duration: warmupSec });
+  const cpuBefore = pid ? readJiffies(pid) : 0;
   const r = await autocannon({ ...opts, duration: durationSec });
-  return summarizeAutocannon(r);
+  const summary = summarizeAutocannon(r);
+  if (pid && summary.requests > 0) {
+    summary.cpuUsPerRequest = round(((readJiffies(pid) - cpuBefore) * (1e6 / CLOCK_TICKS)) / summary.requests, 1);
+  }
+  return summary;
 }
+
+// USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 per second on Linux)
+const CLOCK_TICKS = 100;
 
 export function summarizeAutocannon(r) {
   return {

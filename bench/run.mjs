@@ -248,7 +248,19 @@ function ratioText(row, base) {
 }
 
 function tableLines(rows) {
-  const header = ['row', 'server', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'vs baseline', 'other CPU'];
+  const header = [
+    'row',
+    'server',
+    'conn',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'non-2xx',
+    'errors',
+    'vs baseline',
+    'CPU µs/req',
+    'other CPU',
+  ];
   const lines = rows.map((r) => [
     r.label,
     r.server,
@@ -264,6 +276,7 @@ function tableLines(rows) {
           rows.find((b) => b.id === (r.ratioTo ?? r.id) && b.server === 'baseline'),
         )
       : '',
+    r.cpuUsPerRequest === undefined ? '—' : fmt(r.cpuUsPerRequest),
     r.otherCpuPct === null || r.otherCpuPct === undefined ? '—' : `${Math.round(r.otherCpuPct)}%`,
   ]);
   return { header, lines };
@@ -330,6 +343,7 @@ function markdown(result) {
     `- ${meta.pinning}`,
     `- ${meta.limits}`,
     `- bcrypt cost ${meta.bcryptRounds} on both servers; open-loop probe at ${meta.probeRate} req/s; pipelining 1.`,
+    "- `CPU µs/req`: the server process's CPU time (user + system, from /proc) per answered request over the measured run; it moves far less than req/s when other work takes the cores.",
     '- `other CPU`: share of all cores that processes other than the bench, its two servers, PostgreSQL and Redis used during the row: the noise in that row.',
     `- load average before/after the run: ${meta.loadAverageBefore.join(', ')} / ${meta.loadAverageAfter.join(', ')} (other work on the machine makes numbers noisy; ratios within one run are what the targets use).`,
     `- DB round trips: ${meta.roundTripMethod}`,
@@ -421,8 +435,15 @@ async function main() {
   await expectStatus(request(baseline.port, 'GET', `${PREFIX}/users/me`, { token: bUserToken }), 200, 'baseline /users/me');
 
   const servers = [
-    { server: 'baseline', port: baseline.port, adminToken: bAdminToken, userToken: bUserToken, userId: baseline.userId },
-    { server: 'api', port, adminToken, userToken, userId },
+    {
+      server: 'baseline',
+      port: baseline.port,
+      pid: state.baseline?.pid,
+      adminToken: bAdminToken,
+      userToken: bUserToken,
+      userId: baseline.userId,
+    },
+    { server: 'api', port, pid: state.api?.pid, adminToken, userToken, userId },
   ];
   const loginBody = { email: ID.userEmail, password: ID.userPassword };
   const scenarios = [
@@ -477,6 +498,7 @@ async function main() {
           connections: health.connections,
           durationSec: DURATION,
           warmupSec: WARMUP,
+          pid: s.pid ?? s.proc?.pid,
         });
       // The ratios need the baseline's /health row: measure it here when the health rows were not selected.
       if (!rows.some((r) => r.id === 'health' && r.server === 'baseline')) {
@@ -551,6 +573,7 @@ async function main() {
           connections: sc.connections,
           durationSec: DURATION,
           warmupSec: WARMUP,
+          pid: s.pid,
         });
       } else {
         const path = `${PREFIX}/health`;
