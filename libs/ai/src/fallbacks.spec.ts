@@ -1,5 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, RateLimitError } from 'openai';
-import { MalformedAnswerError, classifyProviderError } from './ai-provider.client.js';
+import { MalformedAnswerError, classifyProviderError, loadSdk } from './ai-provider.client.js';
 import { FALLBACK_CAUSES, FALLBACK_MESSAGES, fallbackMessage } from './fallbacks.js';
 
 describe('fallbacks', () => {
@@ -26,7 +26,8 @@ describe('fallbacks', () => {
     for (const cause of FALLBACK_CAUSES) expect(Object.values(FALLBACK_MESSAGES)).toContain(fallbackMessage(cause));
   });
 
-  it('classifies what the provider client throws', () => {
+  it('classifies what the provider client throws', async () => {
+    await loadSdk(); // the client loads the SDK on its first call; its errors can only come after that
     const headers = new Headers();
     expect(classifyProviderError(new RateLimitError(429, undefined, 'slow down', headers))).toBe('rate_limited');
     expect(classifyProviderError(APIError.generate(500, undefined, 'boom', headers))).toBe('upstream_error');
