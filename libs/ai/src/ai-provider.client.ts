@@ -84,17 +84,7 @@ export class AiProviderClient {
   }
 
   async complete(request: ProviderRequest): Promise<ProviderAnswer> {
-    const completion: unknown = await (
-      await this.sdk()
-    ).chat.completions.create(
-      {
-        model: this.model,
-        messages: [{ role: 'user', content: request.message }],
-        max_tokens: request.maxTokens,
-        temperature: request.temperature,
-      },
-      { signal: request.signal, timeout: sdkTimeout(request.timeoutMs), maxRetries: 0 },
-    );
+    const completion: unknown = await (await this.sdk()).chat.completions.create(this.chatParams(request), callOptions(request));
     const choice = firstChoice(completion);
     const content = (choice?.message as { content?: unknown } | undefined)?.content;
     if (typeof content !== 'string' || content.trim() === '') throw new MalformedAnswerError('no message content');
@@ -106,15 +96,8 @@ export class AiProviderClient {
     const stream = await (
       await this.sdk()
     ).chat.completions.create(
-      {
-        model: this.model,
-        messages: [{ role: 'user', content: request.message }],
-        max_tokens: request.maxTokens,
-        temperature: request.temperature,
-        stream: true,
-        stream_options: { include_usage: true },
-      },
-      { signal: request.signal, timeout: sdkTimeout(request.timeoutMs), maxRetries: 0 },
+      { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } },
+      callOptions(request),
     );
     let text = '';
     for await (const chunk of stream as AsyncIterable<unknown>) {
@@ -129,6 +112,15 @@ export class AiProviderClient {
     if (!request.signal.aborted && text.trim() === '') throw new MalformedAnswerError('empty stream');
   }
 
+  private chatParams(request: ProviderRequest) {
+    return {
+      model: this.model,
+      messages: [{ role: 'user' as const, content: request.message }],
+      max_tokens: request.maxTokens,
+      temperature: request.temperature,
+    };
+  }
+
   private sdk(): Promise<OpenAI> {
     const options = this.options;
     if (!options) throw new Error('AI provider is not configured');
@@ -136,8 +128,9 @@ export class AiProviderClient {
   }
 }
 
-function sdkTimeout(ms: number): number {
-  return Math.max(1, Math.ceil(ms));
+/** Per call: the caller's signal, the header timeout, and never the SDK's own retries. */
+function callOptions(request: ProviderRequest) {
+  return { signal: request.signal, timeout: Math.max(1, Math.ceil(request.timeoutMs)), maxRetries: 0 };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '@gad/config';
-import { ProblemException, UNSAFE_TEXT_DETAIL, rejectUnsafeText } from '@gad/observability';
-import { hasBody, refuse } from './edge-problem.js';
+import { ProblemException, UNSAFE_TEXT_DETAIL, hasBody, rejectUnsafeText } from '@gad/observability';
+import { refuse } from './edge-problem.js';
 import { normalizePath } from './probe-paths.js';
 
 const JSON_TYPE = /^application\/(?:[^;\s]+\+)?json\s*(?:;|$)/i;

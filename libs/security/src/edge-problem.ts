@@ -1,8 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException, closeAfterAnswer, hasBody, sendProblem, toProblem } from '@gad/observability';
 
-export { closeAfterAnswer, hasBody };
-
 /** Answers from an edge hook (before Nest's pipeline) with problem+json. */
 export function refuse(request: FastifyRequest, reply: FastifyReply, status: number, detail: string): FastifyReply {
   // a refused body may still be arriving: close the connection rather than read it all

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '@gad/config';
-import { hasBody, refuse } from './edge-problem.js';
+import { refuse } from './edge-problem.js';
+import { hasBody } from '@gad/observability';
 import { isProbePath } from './probe-paths.js';
 
 /**
