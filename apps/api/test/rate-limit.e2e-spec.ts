@@ -54,6 +54,20 @@ describe('rate limiting', () => {
     expect((await fetch(`${t.origin}/metrics`)).status).not.toBe(429);
   });
 
+  it.each([
+    ['in memory', {}],
+    ['on Redis', { REDIS_URL: TEST_REDIS_URL }],
+  ])('counts concurrent requests of one client exactly, %s: each is answered as if it came alone', async (_where, store) => {
+    const project = { PROJECT_NAME: `rl_${randomBytes(4).toString('hex')}` };
+    const t = await start({ RATE_LIMIT_CALLS: '100', RATE_LIMIT_PERIOD: '60', ...project, ...store });
+    const answers = await Promise.all(Array.from({ length: 130 }, () => ping(t)));
+    const passed = answers.filter((res) => res.status === 200);
+    expect(passed).toHaveLength(100);
+    expect(answers.filter((res) => res.status === 429)).toHaveLength(30);
+    // every remaining count from 99 down to 0 handed out once
+    expect(passed.map(remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   it('counts unauthenticated requests too (the throttler runs before the JWT guard)', async () => {
     const t = await start({ RATE_LIMIT_CALLS: '5' });
     const res = await fetch(`${t.api}/users`);

@@ -46,6 +46,32 @@ describe('RedisRateLimitCounters', () => {
     expect(await counters.increment('login:a', 60_000, 1, 200)).toEqual([1, 60_000, 0, 0]);
   });
 
+  it('answers increments sent together exactly as it would have one by one', async () => {
+    const memory = new MemoryCounters();
+    const together = await Promise.all(Array.from({ length: 6 }, () => counters.increment('default:5.5.5.5', 60_000, 4, 0)));
+    const alone = Array.from({ length: 6 }, () => memory.increment('x', 60_000, 4, 0));
+    expect(together.map(([hits, , blocked]) => [hits, blocked])).toEqual(alone.map(([hits, , blocked]) => [hits, blocked]));
+    expect(together.map(([, , blocked]) => blocked)).toEqual([0, 0, 0, 0, 1, 1]);
+  });
+
+  it('blocks part-way through increments sent together, and counts other counters apart', async () => {
+    const [a, b] = await Promise.all([
+      Promise.all(Array.from({ length: 4 }, () => counters.increment('login:together', 60_000, 2, 5_000))),
+      Promise.all(Array.from({ length: 2 }, () => counters.increment('login:other', 60_000, 2, 5_000))),
+    ]);
+    expect(a.map(([hits, , blocked]) => [hits, blocked])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 1],
+      [3, 1], // blocked: reported as limit + 1, like MemoryCounters
+    ]);
+    expect(a[3][3]).toBeLessThanOrEqual(5_000);
+    expect(b.map(([hits, , blocked]) => [hits, blocked])).toEqual([
+      [1, 0],
+      [2, 0],
+    ]);
+  });
+
   it('keeps its keys under the project namespace', async () => {
     await counters.increment('default:9.9.9.9', 60_000, 5, 0);
     expect(await redis.client!.get(`${config.app.name}:test:ratelimit:default:9.9.9.9`)).toBe('1');
