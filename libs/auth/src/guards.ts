@@ -1,7 +1,13 @@
 import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { ProblemException } from '@gad/observability';
-import { ALLOW_PENDING_PASSWORD_CHANGE_KEY, IS_PUBLIC_KEY, ROLES_KEY, hasRole, type AuthenticatedUser } from '@gad/security';
+import {
+  ALLOW_PENDING_PASSWORD_CHANGE_KEY,
+  CachedReflector,
+  IS_PUBLIC_KEY,
+  ROLES_KEY,
+  hasRole,
+  type AuthenticatedUser,
+} from '@gad/security';
 import type { Role } from '@gad/users';
 import type { FastifyRequest } from 'fastify';
 import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
@@ -18,14 +24,17 @@ export function extractAccessToken(req: Pick<FastifyRequest, 'headers'>): string
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly auth: AuthService,
-  ) {}
+  private readonly reflector = new CachedReflector();
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  constructor(private readonly auth: AuthService) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     if (this.flag(context, IS_PUBLIC_KEY)) return true;
+    return this.authenticate(context);
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const token = extractAccessToken(req);
     if (!token) {
@@ -53,7 +62,7 @@ export class JwtAuthGuard implements CanActivate {
 /** Global: routes with @Roles(...) / @Authenticated('admin') need one of those roles (a superuser has all). */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly reflector = new CachedReflector();
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;

@@ -60,10 +60,19 @@ export function securityHeaders(config: AppConfig, paths: SecurityHeaderPaths) {
     if (path === '/dashboard') return dashboard;
     return path === swagger || path.startsWith(`${swagger}/`) ? swaggerPage : api;
   };
+  // chosen once per matched route (every path a route matches gets the same list), else by the path
+  const byRoute = new Map<string, HeaderList>();
+  const forRequest = (request: FastifyRequest): HeaderList => {
+    const route = request.routeOptions.url;
+    if (route === undefined) return forPath(normalizePath(request.url.split('?')[0]));
+    let list = byRoute.get(route);
+    if (!list) byRoute.set(route, (list = forPath(normalizePath(route))));
+    return list;
+  };
   // on Fastify's reply, not the raw response: a header set on the raw response sends Node down its slow
   // path for every header of the answer (a response that bypasses the reply copies them, see sendSse)
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    for (const [name, value] of forPath(normalizePath(request.url.split('?')[0]))) reply.header(name, value);
+    for (const [name, value] of forRequest(request)) reply.header(name, value);
     done();
   };
 }
