@@ -55,6 +55,14 @@ describe('spine on PostgreSQL', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', version: '1.0.0' });
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // answered at the edge, before Nest: still with the edge's headers, on any casing and for HEAD
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await fetch(`${t.api}/HEALTH/`)).status).toBe(200);
+    const head = await fetch(`${t.api}/health`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+    expect((await fetch(`${t.api}/health`, { method: 'POST' })).status).toBe(404);
   });
 
   it('answers readiness with the database check in Terminus format', async () => {

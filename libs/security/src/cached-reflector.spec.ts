@@ -19,20 +19,15 @@ class Plain {
 describe('CachedReflector', () => {
   const cached = new CachedReflector();
   const reflector = new Reflector();
-  const targets = (cls: { prototype: object }, method: string): [(...args: unknown[]) => unknown, { prototype: object }] => [
-    (cls.prototype as Record<string, (...args: unknown[]) => unknown>)[method],
-    cls,
-  ];
 
   it.each([
-    ['handler over class', Annotated, 'overridden', 'handler'],
-    ['class when the handler has none', Annotated, 'inherited', 'class'],
-    ['nothing when neither has it', Plain, 'inherited', undefined],
-  ])('answers like Reflector: %s, every time', (_name, cls, method, expected) => {
-    const t = targets(cls, method);
-    expect(reflector.getAllAndOverride('flag', t)).toBe(expected);
-    expect(cached.getAllAndOverride('flag', t)).toBe(expected);
-    expect(cached.getAllAndOverride('flag', t)).toBe(expected);
+    ['handler over class', [Annotated.prototype.overridden, Annotated], 'handler'],
+    ['class when the handler has none', [Annotated.prototype.inherited, Annotated], 'class'],
+    ['nothing when neither has it', [Plain.prototype.inherited, Plain], undefined],
+  ])('answers like Reflector: %s, every time', (_name, targets, expected) => {
+    expect(reflector.getAllAndOverride('flag', targets)).toBe(expected);
+    expect(cached.getAllAndOverride('flag', targets)).toBe(expected);
+    expect(cached.getAllAndOverride('flag', targets)).toBe(expected);
   });
 
   it('keeps answers apart per class sharing a handler, and per key', () => {

@@ -10,14 +10,14 @@ export class CachedReflector extends Reflector {
   private readonly answers = new WeakMap<object, WeakMap<object, Map<unknown, unknown>>>();
 
   override getAllAndOverride<T = unknown>(metadataKey: unknown, targets: Targets): T {
-    const [handler, classRef] = targets;
-    const lookUp = (): T => super.getAllAndOverride<T>(metadataKey, targets);
-    if (targets.length !== 2 || !handler || !classRef) return lookUp();
+    const handler = targets[0];
+    const classRef = targets[1];
+    if (targets.length !== 2 || !handler || !classRef) return super.getAllAndOverride<T>(metadataKey, targets);
     let byClass = this.answers.get(handler);
     if (!byClass) this.answers.set(handler, (byClass = new WeakMap()));
     let byKey = byClass.get(classRef);
     if (!byKey) byClass.set(classRef, (byKey = new Map()));
-    if (!byKey.has(metadataKey)) byKey.set(metadataKey, lookUp());
+    if (!byKey.has(metadataKey)) byKey.set(metadataKey, super.getAllAndOverride<T>(metadataKey, targets));
     return byKey.get(metadataKey) as T;
   }
 }
