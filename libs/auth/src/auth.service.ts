@@ -206,10 +206,12 @@ export class AuthService implements OnModuleInit {
   async principalFromPayload(payload: Record<string, unknown>): Promise<AuthenticatedUser> {
     const claims = this.tokens.checkClaims(payload);
     if (!claims) throw unauthorized('The access token is invalid.');
-    const [user, session] = await Promise.all([
-      this.principals.user(claims.sub, () => this.users.findById(claims.sub)),
-      this.principals.session(claims.sid, () => this.sessions.findSession(claims.sid)),
-    ]);
+    const [user, session] =
+      this.principals.inMemory(claims.sub, claims.sid) ??
+      (await Promise.all([
+        this.principals.user(claims.sub, () => this.users.findById(claims.sub)),
+        this.principals.session(claims.sid, () => this.sessions.findSession(claims.sid)),
+      ]));
     if (!user || !user.isActive) throw unauthorized('This account is no longer active.');
     if (!session || session.userId !== user.id || session.revoked || session.expiresAt <= Date.now()) {
       throw unauthorized('This session has ended: sign in again.');
