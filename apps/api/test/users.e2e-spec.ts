@@ -1,6 +1,8 @@
 import { queryCounter } from '@gad/database';
 import { adminSession, call, createUser, login, type Session } from './support/http.js';
 import { suiteApps, type TestApp } from './support/test-app.js';
+import { TEST_REDIS_URL } from './support/test-env.js';
+import { randomBytes } from 'node:crypto';
 
 describe('users (PostgreSQL)', () => {
   const suite = suiteApps();
@@ -93,6 +95,21 @@ describe('users (PostgreSQL)', () => {
     expect((await call('PATCH', `${t.api}/users/me`, { full_name: 'x'.repeat(201) }, { token: u.session.token })).status).toBe(
       400,
     );
+  });
+
+  it('serves an edit made through one instance from every other at once, memory copies included', async () => {
+    const shared = {
+      REDIS_URL: TEST_REDIS_URL,
+      PROJECT_NAME: `users_${randomBytes(4).toString('hex')}`,
+      RATE_LIMIT_CALLS: '100000',
+    };
+    const [a, b] = [await suite.start(shared), await suite.start(shared)];
+    const u = await createUser(a.api, await adminSession(a.api), { email: 'twoinstances@example.com' });
+    const readOnB = async () => (await call('GET', `${b.api}/users/me`, undefined, { token: u.session.token })).body.full_name;
+    const before = await readOnB();
+    expect(await readOnB()).toBe(before); // now in B's memory
+    expect((await call('PATCH', `${a.api}/users/me`, { full_name: 'Edited On A' }, { token: u.session.token })).status).toBe(200);
+    expect(await readOnB()).toBe('Edited On A');
   });
 
   it.each(["O'Brien", "Robert'); DROP TABLE users;--", '<script>alert(1)</script>', '王小明', 'مريم'])(

@@ -1,5 +1,5 @@
 import { ConflictException, HttpStatus, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
-import { CacheService } from '@gad/cache';
+import { CacheService, NearCache } from '@gad/cache';
 import { AuditService } from '@gad/audit';
 import { ProblemException } from '@gad/observability';
 import type { ClientContext } from '@gad/security';
@@ -28,24 +28,33 @@ export class UsersService implements OnModuleInit {
     private readonly events: UserEvents,
     private readonly audit: AuditService,
     private readonly cache: CacheService,
+    private readonly near: NearCache,
   ) {}
 
   onModuleInit(): void {
-    // every write publishes an event: the cached copy goes before the writing request answers
+    // every write publishes an event: the cached copies (this process's and every other's through
+    // NearCache, and Redis's) go before the writing request answers
     this.events.subscribe(async (event) => {
-      if (event.type !== 'user.created') await this.cache.del(userKey(event.userId));
+      if (event.type === 'user.created') return;
+      const key = userKey(event.userId);
+      await Promise.all([this.near.evict(key), this.cache.del(key)]);
     });
   }
 
   /** An admin reads anyone; anyone else only themselves. Others' ids answer exactly like missing ones. */
   async get(actor: Actor, id: string): Promise<UserDto> {
     if (!isAdmin(actor) && actor.id !== id) throw this.notFound();
-    // read through the cache (the seed's get_with_cache), JSON only
-    const user = await this.cache.wrap(userKey(id), async () => {
+    // read through this process's memory, then the shared cache (the seed's get_with_cache), JSON only
+    const key = userKey(id);
+    const local = this.near.get<UserDto>(key);
+    if (local) return local;
+    const version = this.near.version;
+    const user = await this.cache.wrap(key, async () => {
       const found = await this.users.findById(id);
       return found ? UserDto.from(found) : null;
     });
     if (!user) throw this.notFound();
+    this.near.set(key, user, NEAR_TTL_MS, version);
     return user;
   }
 
@@ -236,6 +245,8 @@ export class UsersService implements OnModuleInit {
 }
 
 const userKey = (id: string): string => `user:${id}`;
+/** As long as a signed-in user's own record may be served from memory (evictions reach every process first). */
+const NEAR_TTL_MS = 15_000;
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
