@@ -82,8 +82,15 @@ export function apiEnv(id, { port, runMigrations = true, databaseUrlOverride, ex
 }
 
 /** Spawns the API and waits for /health/ready; readyMs counts from spawn. */
-/** The node flags scripts/start.sh (the image's command) runs the server with. */
-export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=4'];
+/**
+ * The node flags scripts/start.sh (the image's command) runs the server with; BENCH_NODE_FLAGS adds more
+ * (V8 flags NODE_OPTIONS refuses, e.g. BENCH_NODE_FLAGS=--trace-gc).
+ */
+export const PRODUCTION_NODE_FLAGS = [
+  '--max-semi-space-size=4',
+  '--no-memory-reducer',
+  ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
+];
 
 export async function bootApi(plan, { main, env, port, logName, nodeArgs = PRODUCTION_NODE_FLAGS, onSpawn }) {
   const since = performance.now();
