@@ -6,7 +6,7 @@ import { MetricsService, ProblemException } from '@gad/observability';
 import { rateLimitRejections, type AuthenticatedUser, type ClientContext } from '@gad/security';
 import { PasswordService, UserEvents, UsersService, type Role, type UserEntity } from '@gad/users';
 import { LoginLimiterService } from './login-limiter.service.js';
-import { PrincipalCache, type UserSnapshot } from './principal-cache.service.js';
+import { PrincipalCache, type SessionSnapshot, type UserSnapshot } from './principal-cache.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService, hashRefreshToken, type AccessTokenClaims } from './token.service.js';
 
@@ -202,6 +202,18 @@ export class AuthService implements OnModuleInit {
     return this.principalFromPayload(payload);
   }
 
+  /**
+   * authenticate() without a promise when everything it needs is in this process's memory: a token
+   * verified before and still unexpired, its user and its session. Undefined otherwise (then call
+   * authenticate); throws exactly as authenticate would for an inactive user or an ended session.
+   */
+  authenticateInMemory(token: string): AuthenticatedUser | undefined {
+    const payload = this.tokens.rememberedPayload(token);
+    const claims = payload && this.tokens.checkClaims(payload);
+    const found = claims && this.principals.inMemory(claims.sub, claims.sid);
+    return found ? admit(found[0], found[1], claims) : undefined;
+  }
+
   /** After the signature: the claims, the user (still active) and the session (still live). */
   async principalFromPayload(payload: Record<string, unknown>): Promise<AuthenticatedUser> {
     const claims = this.tokens.checkClaims(payload);
@@ -212,11 +224,7 @@ export class AuthService implements OnModuleInit {
         this.principals.user(claims.sub, () => this.users.findById(claims.sub)),
         this.principals.session(claims.sid, () => this.sessions.findSession(claims.sid)),
       ]));
-    if (!user || !user.isActive) throw unauthorized('This account is no longer active.');
-    if (!session || session.userId !== user.id || session.revoked || session.expiresAt <= Date.now()) {
-      throw unauthorized('This session has ended: sign in again.');
-    }
-    return toPrincipal(user, claims);
+    return admit(user, session, claims);
   }
 
   private async issue(user: UserEntity, sessionId: string, sessionExpiresAt: Date): Promise<IssuedTokens> {
@@ -225,6 +233,14 @@ export class AuthService implements OnModuleInit {
     await this.sessions.addRefreshToken(sessionId, hash, sessionExpiresAt);
     return { accessToken, expiresIn: this.tokens.accessTtlSeconds, refreshToken: token, refreshExpiresAt: sessionExpiresAt };
   }
+}
+
+function admit(user: UserSnapshot | null, session: SessionSnapshot | null, claims: AccessTokenClaims): AuthenticatedUser {
+  if (!user || !user.isActive) throw unauthorized('This account is no longer active.');
+  if (!session || session.userId !== user.id || session.revoked || session.expiresAt <= Date.now()) {
+    throw unauthorized('This session has ended: sign in again.');
+  }
+  return toPrincipal(user, claims);
 }
 
 function toPrincipal(user: UserSnapshot, claims: AccessTokenClaims): AuthenticatedUser {

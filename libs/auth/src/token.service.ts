@@ -72,8 +72,8 @@ export class TokenService {
    * revocation is not decided here: the session and the user are checked on every request.
    */
   async verifyAccessToken(token: string): Promise<Record<string, unknown>> {
-    const known = this.verified.get(token);
-    if (known && Math.floor(Date.now() / 1000) < (known.exp as number)) return known;
+    const known = this.rememberedPayload(token);
+    if (known) return known;
     const payload = await this.jwt.verifyAsync<Record<string, unknown>>(token, this.verifyOptions);
     if (typeof payload.exp === 'number') {
       this.verified.delete(token);
@@ -84,6 +84,12 @@ export class TokenService {
   }
 
   private readonly verified = new Map<string, Readonly<Record<string, unknown>>>();
+
+  /** The payload of a token that passed verifyAccessToken and has not expired since; else undefined. */
+  rememberedPayload(token: string): Readonly<Record<string, unknown>> | undefined {
+    const known = this.verified.get(token);
+    return known && Math.floor(Date.now() / 1000) < (known.exp as number) ? known : undefined;
+  }
 
   /** Claims jsonwebtoken does not insist on: exp, iat (not in the future), sub, sid, jti. */
   checkClaims(payload: Record<string, unknown>): AccessTokenClaims | undefined {
