@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module } from '@nestjs/common';
+import { SkipThrottle, Throttle } from '@nestjs/throttler';
 import { Public, RateLimitStorage } from '@gad/security';
 import { RedisService } from '@gad/cache';
 import { ThrowawayRedis, waitFor } from './support/redis-server.js';
@@ -11,6 +12,18 @@ import { TEST_REDIS_URL } from './support/test-env.js';
 class RateProbeController {
   @Get('ping')
   ping(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('strict')
+  @Throttle({ default: { limit: 2, ttl: 60_000 } })
+  strict(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('unlimited')
+  @SkipThrottle()
+  unlimited(): { ok: true } {
     return { ok: true };
   }
 }
@@ -66,6 +79,16 @@ describe('rate limiting', () => {
     expect(answers.filter((res) => res.status === 429)).toHaveLength(30);
     // every remaining count from 99 down to 0 handed out once
     expect(passed.map(remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it("honours a route's own limit and @SkipThrottle", async () => {
+    const t = await start({ RATE_LIMIT_CALLS: '5', RATE_LIMIT_PERIOD: '60' });
+    const strict = () => fetch(`${t.api}/test-rate/strict`);
+    expect([(await strict()).status, (await strict()).status]).toEqual([200, 200]);
+    const refused = await strict();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-limit')).toBe('2');
+    for (let i = 0; i < 8; i++) expect((await fetch(`${t.api}/test-rate/unlimited`)).status).toBe(200);
   });
 
   it('counts unauthenticated requests too (the throttler runs before the JWT guard)', async () => {

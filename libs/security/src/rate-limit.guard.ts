@@ -5,8 +5,17 @@ import {
   ThrottlerGuard,
   type ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
+  type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import {
+  THROTTLER_BLOCK_DURATION,
+  THROTTLER_KEY_GENERATOR,
+  THROTTLER_LIMIT,
+  THROTTLER_SKIP,
+  THROTTLER_TRACKER,
+  THROTTLER_TTL,
+} from '@nestjs/throttler/dist/throttler.constants.js';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '@gad/config';
 import { MetricsService, ProblemException } from '@gad/observability';
@@ -53,7 +62,17 @@ export class RateLimitGuard implements CanActivate, OnModuleInit {
   }
 }
 
+type Step = Omit<ThrottlerRequest, 'context'>;
+
+/**
+ * The library's guard, with what it reads from a route's decorators (skip, limit, ttl, block, tracker,
+ * key) resolved once per route instead of on every request. A route whose options depend on the
+ * request (functions, skipIf) keeps the library's own per-request path; counting, headers and
+ * refusals are always the library's handleRequest.
+ */
 class Throttler extends ThrottlerGuard {
+  private readonly plans = new Map<object, { classRef: object; steps: Step[] | undefined }>();
+
   constructor(
     options: ThrottlerModuleOptions,
     storage: ThrottlerStorage,
@@ -61,6 +80,45 @@ class Throttler extends ThrottlerGuard {
     private readonly rejections: Counter<'limiter'>,
   ) {
     super(options, storage, reflector);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const steps = this.stepsFor(context);
+    if (!steps) return super.canActivate(context);
+    for (const step of steps) if (!(await this.handleRequest({ context, ...step }))) return false;
+    return true;
+  }
+
+  private stepsFor(context: ExecutionContext): Step[] | undefined {
+    const handler = context.getHandler();
+    const classRef = context.getClass();
+    let plan = this.plans.get(handler);
+    if (!plan) this.plans.set(handler, (plan = { classRef, steps: this.plan(handler, classRef) }));
+    return plan.classRef === classRef ? plan.steps : undefined;
+  }
+
+  private plan(handler: object, classRef: object): Step[] | undefined {
+    const steps: Step[] = [];
+    for (const throttler of this.throttlers) {
+      const read = (key: string): unknown =>
+        this.reflector.getAllAndOverride(key + throttler.name, [handler as never, classRef as never]);
+      if (read(THROTTLER_SKIP)) continue;
+      if (throttler.skipIf || this.commonOptions.skipIf) return undefined;
+      const limit = read(THROTTLER_LIMIT) ?? throttler.limit;
+      const ttl = read(THROTTLER_TTL) ?? throttler.ttl;
+      const blockDuration = read(THROTTLER_BLOCK_DURATION) ?? throttler.blockDuration ?? ttl;
+      if (typeof limit !== 'number' || typeof ttl !== 'number' || typeof blockDuration !== 'number') return undefined;
+      steps.push({
+        throttler,
+        limit,
+        ttl,
+        blockDuration,
+        getTracker: (read(THROTTLER_TRACKER) as Step['getTracker']) || throttler.getTracker || this.commonOptions.getTracker!,
+        generateKey:
+          (read(THROTTLER_KEY_GENERATOR) as Step['generateKey']) || throttler.generateKey || this.commonOptions.generateKey!,
+      });
+    }
+    return steps;
   }
 
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
