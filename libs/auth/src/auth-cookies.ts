@@ -50,9 +50,14 @@ export class AuthCookies {
   }
 }
 
+/** `Authorization: Bearer <token>` (the scheme in any case); the token ends at the next space, if any. */
 export function bearerToken(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
-  if (!header) return undefined;
-  const [scheme, token] = header.split(' ');
-  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+  if (!header || header.indexOf(' ') !== BEARER.length || header.slice(0, BEARER.length).toLowerCase() !== BEARER) {
+    return undefined;
+  }
+  const end = header.indexOf(' ', BEARER.length + 1);
+  return header.slice(BEARER.length + 1, end < 0 ? undefined : end) || undefined;
 }
+
+const BEARER = 'bearer';
