@@ -1,4 +1,4 @@
-import { RedisService } from '@gad/cache';
+import { NearCache, RedisService } from '@gad/cache';
 import { RateLimitStorage } from '@gad/security';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/databases.js';
 import { adminSession, call, createUser, type Session } from '../support/http.js';
@@ -143,17 +143,23 @@ describe('Redis outage under load', () => {
       );
     }
     await sleep(1100); // the breakers' pause after the last failure
+    // Reads go to this process's memory first: B drops its copy of a record before each read, so the
+    // read must come from Redis (a hit once A has loaded it there again). The admin's record: the load
+    // kept editing the operator's, and an edited record is not cached for a grace period.
     const stats = async () =>
-      (await call('GET', `${a.api}/cache/stats`, undefined, { token: admin.token, headers: fresh() })).body;
+      (await call('GET', `${b.api}/cache/stats`, undefined, { token: admin.token, headers: fresh() })).body;
+    const adminId = (await call('GET', `${a.api}/users/me`, undefined, { token: admin.token, headers: fresh() })).body.id;
+    const readOn = async (t: TestApp) =>
+      (await call('GET', `${t.api}/users/${adminId}`, undefined, { token: admin.token, headers: fresh() })).status;
     const before = await stats();
     let after = before;
-    for (let i = 0; i < 10 && after.hits <= before.hits + 1; i++) {
-      expect(
-        (await call('GET', `${a.api}/users/${operator.id}`, undefined, { token: admin.token, headers: fresh() })).status,
-      ).toBe(200);
+    for (let i = 0; i < 10 && after.hits <= before.hits; i++) {
+      expect(await readOn(a)).toBe(200);
+      await b.app.get(NearCache).evict(`user:${adminId}`);
+      expect(await readOn(b)).toBe(200);
       after = await stats();
     }
-    const hitsResumed = after.hits > before.hits + 1 && after.errors === before.errors;
+    const hitsResumed = after.hits > before.hits && after.errors === before.errors;
     const storageErrors = apps.map((t) => t.app.get(RateLimitStorage).errors);
     for (const t of apps) await call('GET', `${t.api}/users/me`, undefined, { token: operator.session.token, headers: fresh() });
     const limiterBackOnRedis = apps.every((t, n) => t.app.get(RateLimitStorage).errors === storageErrors[n]);
