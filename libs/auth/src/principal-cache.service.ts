@@ -66,13 +66,8 @@ export class PrincipalCache {
     await Promise.all(ids.map((id) => this.forget(sessionKey(id))));
   }
 
-  private async read<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
-    const local = this.near.get<T>(key);
-    if (local !== undefined) return local;
-    const version = this.near.version;
-    const value = await this.shared.wrap(key, load, SHARED_TTL_SECONDS);
-    if (value !== null && value !== undefined) this.near.set(key, value, NEAR_TTL_MS, version);
-    return value ?? null;
+  private read<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    return this.near.wrap(key, NEAR_TTL_MS, () => this.shared.wrap(key, load, SHARED_TTL_SECONDS));
   }
 
   private async forget(key: string): Promise<void> {

@@ -83,6 +83,20 @@ export class NearCache implements OnModuleInit, OnApplicationShutdown {
     this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
   }
 
+  /**
+   * Read-through: this process's copy, else `load()` (usually the shared cache), kept here for `ttlMs`
+   * unless it is null or undefined or an eviction arrived while it loaded.
+   */
+  async wrap<T>(key: string, ttlMs: number, load: () => Promise<T | null | undefined>): Promise<T | null> {
+    const local = this.get<T>(key);
+    if (local !== undefined) return local;
+    const version = this.version;
+    const value = await load();
+    if (value === null || value === undefined) return null;
+    this.set(key, value, ttlMs, version);
+    return value;
+  }
+
   /** Drops the key here and, through Redis, in every other process. */
   async evict(key: string): Promise<void> {
     this.drop(key);

@@ -46,15 +46,13 @@ export class UsersService implements OnModuleInit {
     if (!isAdmin(actor) && actor.id !== id) throw this.notFound();
     // read through this process's memory, then the shared cache (the seed's get_with_cache), JSON only
     const key = userKey(id);
-    const local = this.near.get<UserDto>(key);
-    if (local) return local;
-    const version = this.near.version;
-    const user = await this.cache.wrap(key, async () => {
-      const found = await this.users.findById(id);
-      return found ? UserDto.from(found) : null;
-    });
+    const user = await this.near.wrap(key, NEAR_TTL_MS, () =>
+      this.cache.wrap(key, async () => {
+        const found = await this.users.findById(id);
+        return found ? UserDto.from(found) : null;
+      }),
+    );
     if (!user) throw this.notFound();
-    this.near.set(key, user, NEAR_TTL_MS, version);
     return user;
   }
 
