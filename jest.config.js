@@ -1,8 +1,19 @@
 // ESM Jest: NestJS 12 ships ESM only, so tests run under node --experimental-vm-modules.
 const aliases = Object.fromEntries(
-  ['config', 'database', 'observability', 'health', 'auth', 'users', 'audit', 'cache', 'security', 'ai', 'realtime'].map(
-    (name) => [`^@gad/${name}$`, `<rootDir>/libs/${name}/src/index.ts`],
-  ),
+  [
+    'access',
+    'config',
+    'database',
+    'observability',
+    'health',
+    'auth',
+    'users',
+    'audit',
+    'cache',
+    'security',
+    'ai',
+    'realtime',
+  ].map((name) => [`^@gad/${name}$`, `<rootDir>/libs/${name}/src/index.ts`]),
 );
 
 export default {

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Body, Controller, Get, Header, Module, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Public } from '@gad/security';
 import { rawRequest, streamUntilAnswered } from './support/raw-http.js';
 import { suiteApps, type startApp, type TestApp } from './support/test-app.js';
 import { tempDir } from './support/test-env.js';
+import { Public } from '@gad/access';
 
 @Public()
 @Controller('test-edge')

@@ -1,5 +1,4 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { Public } from '@gad/security';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -7,6 +6,7 @@ import { gracefulShutdown } from '../src/shutdown.js';
 import { createApp } from '../src/create-app.js';
 import { configFrom } from '@gad/config';
 import { baseEnv } from './support/test-env.js';
+import { Public } from '@gad/access';
 
 @Public()
 @Controller('test-probe')

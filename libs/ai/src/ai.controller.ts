@@ -9,7 +9,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
-import { Authenticated, CurrentUser, type AuthenticatedUser } from '@gad/security';
 import { requestIdOf } from '@gad/observability';
 import { AiService, toChatInput, type ChatContext, type ChatStreamEvent } from './ai.service.js';
 import { ChatLimitsPipe } from './chat-limits.pipe.js';
@@ -18,6 +17,7 @@ import { ChatChunkDto, ChatResponseDto, toChatResponse } from './dto/chat-respon
 import { InteractionPageDto } from './dto/interaction.dto.js';
 import { InteractionsQueryDto } from './dto/interactions-query.dto.js';
 import { clientDisconnectSignal, sendSse, type SseEvent } from './sse.js';
+import { Authenticated, CurrentUser, type AuthenticatedUser } from '@gad/access';
 
 @ApiTags('ai')
 @ApiExtraModels(ChatChunkDto, ChatResponseDto)

@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '@gad/security';
 import { AuditService } from './audit.service.js';
 import { AuditPageDto, AuditQueryDto } from './dto/audit.dto.js';
+import { Authenticated } from '@gad/access';
 
 @ApiTags('audit')
 @Controller('audit')

@@ -1,8 +1,8 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { MetricsService, storableText } from '@gad/observability';
-import type { ClientContext } from '@gad/security';
 import { AuditRepository } from './audit.repository.js';
 import { AuditEntryDto, type AuditPageDto } from './dto/audit.dto.js';
+import { type ClientContext } from '@gad/access';
 
 export type AuditAction =
   | 'auth.login'

@@ -13,6 +13,9 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { AppConfig } from '@gad/config';
+import { AuthCookies, REFRESH_COOKIE, bearerToken, readCookie, ACCESS_COOKIE } from './auth-cookies.js';
+import { AuthService, type IssuedTokens } from './auth.service.js';
+import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
 import {
   AllowPendingPasswordChange,
   Authenticated,
@@ -21,10 +24,7 @@ import {
   Public,
   type AuthenticatedUser,
   type ClientContext,
-} from '@gad/security';
-import { AuthCookies, REFRESH_COOKIE, bearerToken, readCookie, ACCESS_COOKIE } from './auth-cookies.js';
-import { AuthService, type IssuedTokens } from './auth.service.js';
-import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
+} from '@gad/access';
 
 @ApiTags('auth')
 @AllowPendingPasswordChange()

@@ -3,12 +3,13 @@ import type { Counter } from 'prom-client';
 import { AppConfig } from '@gad/config';
 import { AuditService } from '@gad/audit';
 import { MetricsService, ProblemException } from '@gad/observability';
-import { rateLimitRejections, type AuthenticatedUser, type ClientContext } from '@gad/security';
-import { PasswordService, UserEvents, UsersService, type Role, type UserEntity } from '@gad/users';
+import { rateLimitRejections } from '@gad/security';
+import { PasswordService, UserEvents, UsersService, type UserEntity } from '@gad/users';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { PrincipalCache, type SessionSnapshot, type UserSnapshot } from './principal-cache.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService, hashRefreshToken, type AccessTokenClaims } from './token.service.js';
+import { type AuthenticatedUser, type ClientContext, type Role } from '@gad/access';
 
 export interface IssuedTokens {
   accessToken: string;

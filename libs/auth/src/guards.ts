@@ -1,17 +1,17 @@
 import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ProblemException } from '@gad/observability';
+import { CachedReflector } from '@gad/security';
+import type { FastifyRequest } from 'fastify';
+import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
+import { AuthService } from './auth.service.js';
 import {
   ALLOW_PENDING_PASSWORD_CHANGE_KEY,
-  CachedReflector,
   IS_PUBLIC_KEY,
   ROLES_KEY,
   hasRole,
   type AuthenticatedUser,
-} from '@gad/security';
-import type { Role } from '@gad/users';
-import type { FastifyRequest } from 'fastify';
-import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
-import { AuthService } from './auth.service.js';
+  type Role,
+} from '@gad/access';
 
 /** The access token from `Authorization: Bearer` or, for browsers, the access cookie; never the query string. */
 export function extractAccessToken(req: Pick<FastifyRequest, 'headers'>): string | undefined {

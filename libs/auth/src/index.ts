@@ -1,6 +1,3 @@
-// Access-control decorators live in @gad/security so that feature modules can use them without
-// importing the auth module (which depends on users); re-exported here for convenience.
-export * from '@gad/security';
 export * from './admin-seed.service.js';
 export * from './auth.module.js';
 export * from './auth.service.js';

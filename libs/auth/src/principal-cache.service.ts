@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { CacheService, NearCache } from '@gad/cache';
-import type { Role, UserEntity } from '@gad/users';
+import type { UserEntity } from '@gad/users';
 import type { SessionEntity } from './entities/session.entity.js';
+import { type Role } from '@gad/access';
 
 /** What the guard needs to know about a user on every request. */
 export interface UserSnapshot {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { AppConfig } from '@gad/config';
-import type { Role } from '@gad/users';
+import { type Role } from '@gad/access';
 
 export const TOKEN_AUDIENCE = 'api';
 export const CLOCK_SKEW_SECONDS = 30;

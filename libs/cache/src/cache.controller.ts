@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '@gad/security';
 import { CacheService } from './cache.service.js';
 import { CacheInvalidationDto, CacheStatsDto } from './dto/cache-stats.dto.js';
 import { InvalidateCacheDto } from './dto/invalidate-cache.dto.js';
+import { Authenticated } from '@gad/access';
 
 @ApiTags('cache')
 @Authenticated('admin')

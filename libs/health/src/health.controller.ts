@@ -4,9 +4,9 @@ import { HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } fr
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@gad/config';
-import { Public } from '@gad/security';
 import { LifecycleService } from './lifecycle.service.js';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
+import { Public } from '@gad/access';
 
 const DATABASE_PING_TIMEOUT_MS = 1500;
 const SHUTTING_DOWN: HealthCheckResult = {

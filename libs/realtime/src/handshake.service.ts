@@ -3,11 +3,11 @@ import type { Socket } from 'socket.io';
 import { ACCESS_COOKIE, AuthService, readCookie } from '@gad/auth';
 import { AppConfig } from '@gad/config';
 import { MetricsService, ProblemException } from '@gad/observability';
-import type { AuthenticatedUser } from '@gad/security';
 import type { Counter } from 'prom-client';
 import { ConnectionSlots, type ConnectionSlot } from './connection-slots.repository.js';
 import type { RefusalReason } from './realtime.constants.js';
 import { errorText } from './error-text.js';
+import { type AuthenticatedUser } from '@gad/access';
 
 /** A refused handshake: socket.io sends it to the client as `connect_error` (message = reason, data = {detail}). */
 export class SocketRefusal extends Error {

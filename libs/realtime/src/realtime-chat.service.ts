@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import { AiService, toChatInput, type ChatRequestDto } from '@gad/ai';
 import { ProblemException } from '@gad/observability';
-import type { AuthenticatedUser } from '@gad/security';
 import type { AiChunkDto, AiDoneDto, SocketErrorDto } from './dto/server-events.dto.js';
 import { CLIENT_EVENTS, MAX_CHATS_PER_SOCKET, SERVER_EVENTS } from './realtime.constants.js';
 import type { SocketSession } from './socket-session.js';
 import { errorText } from './error-text.js';
+import { type AuthenticatedUser } from '@gad/access';
 
 /** `ai:chat` over the socket: AiService's stream as `ai:chunk`… then `ai:done`, cancelled when the socket goes. */
 @Injectable()

@@ -1,6 +1,4 @@
-import { isAdmin, type AuthenticatedUser } from '@gad/security';
-import type { Role } from '@gad/users';
-
+import { isAdmin, type AuthenticatedUser, type Role } from '@gad/access';
 export const DASHBOARD_NAMESPACE = '/dashboard';
 
 /** Events a client may send; anything else is answered with an `error` event and dropped. */

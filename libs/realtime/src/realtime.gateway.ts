@@ -13,7 +13,6 @@ import type { Namespace, Socket } from 'socket.io';
 import { ChatLimitsPipe, ChatRequestDto } from '@gad/ai';
 import { AppConfig } from '@gad/config';
 import { MetricsService } from '@gad/observability';
-import { isAdmin, type AuthenticatedUser } from '@gad/security';
 import { ConnectionSlots } from './connection-slots.repository.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
 import { NotificationBroadcastDto } from './dto/notification-broadcast.dto.js';
@@ -33,6 +32,7 @@ import {
 import { RealtimeService } from './realtime.service.js';
 import { SocketErrorFilter } from './socket-error.filter.js';
 import { SocketSession, type CloseCause } from './socket-session.js';
+import { isAdmin, type AuthenticatedUser } from '@gad/access';
 
 const userOf = (socket: Socket): AuthenticatedUser => (socket.data as SocketData).user;
 

@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
 import { LifecycleService } from '@gad/health';
 import { ProblemException } from '@gad/observability';
-import { isAdmin, type AuthenticatedUser } from '@gad/security';
-import { UserEvents, UsersService, type Role, type UserEvent } from '@gad/users';
+import { UserEvents, UsersService, type UserEvent } from '@gad/users';
 import type { NotificationBroadcastDto } from './dto/notification-broadcast.dto.js';
 import type { NotificationDto } from './dto/server-events.dto.js';
 import { ROOMS, SERVER_EVENTS, STATUS_INTERVAL_MS } from './realtime.constants.js';
 import { SystemStatusService } from './system-status.service.js';
 import { errorText } from './error-text.js';
+import { isAdmin, type AuthenticatedUser, type Role } from '@gad/access';
 
 /** The sender of notifications the system raises itself (API.md requires `from: {id, full_name}`). */
 export const SYSTEM_SENDER = { id: '00000000-0000-0000-0000-000000000000', full_name: 'Sistema' };

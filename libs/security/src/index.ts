@@ -1,6 +1,3 @@
-export * from './access.decorators.js';
-export * from './authenticated-user.js';
-export * from './public.decorator.js';
 export * from './probe-paths.js';
 export * from './trusted-proxies.js';
 export * from './edge-problem.js';

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Role } from './roles.js';
+import type { Role } from '@gad/access';
 
 export type UserEvent =
   | { type: 'user.created'; userId: string; email: string; fullName: string }

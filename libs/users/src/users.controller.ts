@@ -11,6 +11,9 @@ import {
 } from '@nestjs/swagger';
 import { PageQueryDto } from '@gad/database';
 import { uuidParam } from '@gad/observability';
+import { UsersService } from './users.service.js';
+import { UserDto, UserPageDto } from './dto/user.dto.js';
+import { CreateUserDto, UpdateMeDto, UpdateUserDto } from './dto/user-input.dto.js';
 import {
   AllowPendingPasswordChange,
   Authenticated,
@@ -18,10 +21,7 @@ import {
   CurrentUser,
   type AuthenticatedUser,
   type ClientContext,
-} from '@gad/security';
-import { UsersService } from './users.service.js';
-import { UserDto, UserPageDto } from './dto/user.dto.js';
-import { CreateUserDto, UpdateMeDto, UpdateUserDto } from './dto/user-input.dto.js';
+} from '@gad/access';
 
 const uuid = uuidParam('id');
 

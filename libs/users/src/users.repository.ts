@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
-import type { Role } from './roles.js';
+import type { Role } from '@gad/access';
 import { RoleEntity } from './entities/role.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 

@@ -2,14 +2,14 @@ import { ConflictException, HttpStatus, Injectable, NotFoundException, type OnMo
 import { CacheService, NearCache } from '@gad/cache';
 import { AuditService } from '@gad/audit';
 import { ProblemException } from '@gad/observability';
-import type { ClientContext } from '@gad/security';
-import type { Role } from './roles.js';
+import type { Role } from '@gad/access';
 import { PasswordService } from './password.service.js';
 import { UsersRepository, type UserChanges } from './users.repository.js';
 import { UserEvents } from './user-events.js';
 import { UserDto, type UserPageDto } from './dto/user.dto.js';
 import type { CreateUserDto, UpdateUserDto } from './dto/user-input.dto.js';
 import type { UserEntity } from './entities/user.entity.js';
+import { type ClientContext } from '@gad/access';
 
 /** Who asks: the service checks rights itself, not only the guards. */
 export interface Actor {

@@ -1,5 +1,5 @@
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ROLES, type Role } from '@gad/users';
+import { ROLES, type Role } from '@gad/access';
 
 export const NOTIFICATION_LEVELS = ['info', 'warning', 'critical'] as const;
 export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];

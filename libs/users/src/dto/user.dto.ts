@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ROLES, type Role } from '../roles.js';
+import { ROLES, type Role } from '@gad/access';
 import type { UserEntity } from '../entities/user.entity.js';
 
 /** A user as clients see it. The password hash never leaves the service layer. */

@@ -1,4 +1,4 @@
-import type { Role } from '@gad/users';
+import type { Role } from './roles.js';
 
 /** Who is calling: what the JWT guard puts on the request after checking the token, the user and the session. */
 export interface AuthenticatedUser {

@@ -1,6 +1,6 @@
 import { SetMetadata, applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOAuth2, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Role } from '@gad/users';
+import type { Role } from './roles.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 
 export const ROLES_KEY = 'roles';
