@@ -5,6 +5,7 @@ const aliases = Object.fromEntries(
     'config',
     'database',
     'observability',
+    'redis',
     'health',
     'auth',
     'users',

@@ -4,7 +4,7 @@ import { AiModule } from '@gad/ai';
 import { AuditModule } from '@gad/audit';
 import { AuthModule } from '@gad/auth';
 import { AppConfig, ConfigModule } from '@gad/config';
-import { CacheModule, RedisModule } from '@gad/cache';
+import { CacheModule } from '@gad/cache';
 import { DatabaseModule } from '@gad/database';
 import { HealthModule } from '@gad/health';
 import { LoggingModule, MetricsModule } from '@gad/observability';
@@ -12,6 +12,7 @@ import { RealtimeModule } from '@gad/realtime';
 import { RateLimitModule } from '@gad/security';
 import { UsersModule } from '@gad/users';
 import { SCHEMA } from './schema.js';
+import { RedisModule } from '@gad/redis';
 
 export type ModuleImport = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
 

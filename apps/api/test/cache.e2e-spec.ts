@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module, Param } from '@nestjs/common';
-import { CacheService, RedisService } from '@gad/cache';
+import { CacheService } from '@gad/cache';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { adminSession, call, createUser, type Session } from './support/http.js';
 import { ThrowawayRedis, waitFor } from './support/redis-server.js';
@@ -8,6 +8,7 @@ import { TcpProxy } from './support/tcp-proxy.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 import { Public } from '@gad/access';
+import { RedisService } from '@gad/redis';
 
 /** A read-through route, as the users and auth code use the cache: the source counts its loads. */
 @Public()

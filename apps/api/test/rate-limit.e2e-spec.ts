@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module } from '@nestjs/common';
 import { SkipThrottle, Throttle } from '@nestjs/throttler';
 import { RateLimitStorage } from '@gad/security';
-import { RedisService } from '@gad/cache';
 import { ThrowawayRedis, waitFor } from './support/redis-server.js';
 import { startApp, suiteApps, type TestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 import { Public } from '@gad/access';
+import { RedisService } from '@gad/redis';
 
 @Public()
 @Controller('test-rate')

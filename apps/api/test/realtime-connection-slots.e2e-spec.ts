@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { RedisService } from '@gad/cache';
 import { configFrom } from '@gad/config';
 import { ConnectionSlots } from '../../../libs/realtime/src/connection-slots.repository.js';
 import { TEST_REDIS_URL, baseEnv } from './support/test-env.js';
+import { RedisService } from '@gad/redis';
 
 /** The cluster-wide WS_MAX_CONNECTIONS counter against real Redis: two "instances", one of which dies. */
 describe('ConnectionSlots (Redis)', () => {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@gad/config';
-import { RedisBreaker, RedisService, keyNamespace } from '@gad/cache';
 import { MemoryWindow, type WindowLimit } from './memory-window.js';
+import { RedisBreaker, RedisService, keyNamespace } from '@gad/redis';
 
 export const WINDOW_MS = 60_000;
 

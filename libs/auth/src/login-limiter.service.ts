@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@gad/config';
-import { RedisService } from '@gad/cache';
+import { RedisService } from '@gad/redis';
 
 interface Window {
   count: number;

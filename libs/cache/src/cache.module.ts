@@ -8,10 +8,9 @@ import { NearCache } from './near-cache.service.js';
 import { CacheMetrics } from './cache.metrics.js';
 import { CacheService } from './cache.service.js';
 import { CACHE_BACKEND, CacheCounters, createCacheBackend, type CacheBackend } from './cache.store.js';
-import { keyNamespace } from './key-namespace.js';
+import { keyNamespace, RedisService } from '@gad/redis';
 import { RedisRateLimitCounters } from './redis-rate-limit.counters.js';
 import { RedisReadinessCheck } from './redis.readiness.js';
-import { RedisService } from './redis.service.js';
 
 /** Backend and counters, shared by the cache manager and CacheService. */
 @Module({

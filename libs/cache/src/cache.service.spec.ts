@@ -3,8 +3,7 @@ import { createCache } from 'cache-manager';
 import { parseConfig, type AppConfig } from '@gad/config';
 import { CacheService } from './cache.service.js';
 import { CacheCounters, createCacheBackend } from './cache.store.js';
-import { keyNamespace } from './key-namespace.js';
-import { RedisService } from './redis.service.js';
+import { keyNamespace, RedisService } from '@gad/redis';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

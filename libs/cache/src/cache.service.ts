@@ -2,7 +2,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { AppConfig } from '@gad/config';
-import { keyNamespace } from './key-namespace.js';
+import { keyNamespace } from '@gad/redis';
 import { CACHE_BACKEND, CacheCounters, type CacheBackend, type CacheBackendKind } from './cache.store.js';
 
 export interface CacheStats {

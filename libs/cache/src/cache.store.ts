@@ -1,7 +1,6 @@
 import KeyvRedis from '@keyv/redis';
 import { Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
-import type { RedisService } from './redis.service.js';
-import { RedisBreaker } from './redis-breaker.js';
+import { type RedisService, RedisBreaker } from '@gad/redis';
 
 export type CacheBackendKind = 'redis' | 'memory';
 

@@ -1,7 +1,3 @@
-export * from './redis.module.js';
-export * from './redis.service.js';
-export * from './redis-breaker.js';
-export * from './key-namespace.js';
 export * from './cache.store.js';
 export * from './cache.service.js';
 export * from './redis.readiness.js';

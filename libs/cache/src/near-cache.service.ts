@@ -1,8 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { AppConfig } from '@gad/config';
-import { keyNamespace } from './key-namespace.js';
-import { RedisService, type RedisClient } from './redis.service.js';
+import { keyNamespace, RedisService, type RedisClient } from '@gad/redis';
 
 const MAX_ENTRIES = 10_000;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseConfig } from '@gad/config';
 import { MemoryCounters } from '@gad/security';
 import { RedisRateLimitCounters } from './redis-rate-limit.counters.js';
-import { RedisService } from './redis.service.js';
+import { RedisService } from '@gad/redis';
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppConfig } from '@gad/config';
 import type { SharedRateLimitCounters } from '@gad/security';
-import { keyNamespace } from './key-namespace.js';
-import { RedisBreaker } from './redis-breaker.js';
-import type { RedisClient, RedisService } from './redis.service.js';
+import { keyNamespace, RedisBreaker, type RedisClient, type RedisService } from '@gad/redis';
 
 const COMMAND_TIMEOUT_MS = 250;
 

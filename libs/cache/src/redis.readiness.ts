@@ -1,7 +1,7 @@
 import type { HealthIndicatorResult } from '@nestjs/terminus';
 import type { AppConfig } from '@gad/config';
 import type { ReadinessCheck } from '@gad/health';
-import type { RedisService } from './redis.service.js';
+import type { RedisService } from '@gad/redis';
 
 const PING_TIMEOUT_MS = 1000;
 

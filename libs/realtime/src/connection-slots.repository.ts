@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@gad/config';
-import { RedisBreaker, RedisService, keyNamespace } from '@gad/cache';
+import { RedisBreaker, RedisService, keyNamespace } from '@gad/redis';
 
 /** A held connection slot; release() is idempotent, so every way a socket can end may call it. */
 export interface ConnectionSlot {

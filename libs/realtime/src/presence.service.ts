@@ -1,10 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
-import { RedisService } from '@gad/cache';
 import type { OnlineUserDto, UsersOnlineDto } from './dto/server-events.dto.js';
 import { PRESENCE_DEBOUNCE_MS, ROOMS, SERVER_EVENTS } from './realtime.constants.js';
 import { errorText } from './error-text.js';
 import { type AuthenticatedUser } from '@gad/access';
+import { RedisService } from '@gad/redis';
 
 /** What every /dashboard socket carries in `socket.data` (plain JSON: it crosses nodes in fetchSockets). */
 export interface SocketData {

@@ -4,8 +4,8 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter as createNodeClusterAdapter } from '@socket.io/cluster-adapter';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { AppConfig } from '@gad/config';
-import { RedisService, keyNamespace, type RedisClient } from '@gad/cache';
 import { corsOptions } from '@gad/security';
+import { RedisService, keyNamespace, type RedisClient } from '@gad/redis';
 
 // @nestjs/platform-socket.io pins its own socket.io copy: type the server by what the base class uses.
 type NestServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AiService } from '@gad/ai';
-import { RedisService } from '@gad/cache';
 import { MetricsService } from '@gad/observability';
 import { ConnectionSlots } from './connection-slots.repository.js';
 import type { SystemStatusDto } from './dto/server-events.dto.js';
+import { RedisService } from '@gad/redis';
 
 const PROBE_TIMEOUT_MS = 1500;
 

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { AiService, type ChatAnswer } from '@gad/ai';
-import { RedisService } from '@gad/cache';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/databases.js';
 import { FakeOpenAi } from '../support/fake-openai.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { TEST_REDIS_URL, type Env } from '../support/test-env.js';
+import { RedisService } from '@gad/redis';
 
 // The AI sliding windows shared through a real Redis, and what happens when Redis goes away.
 describe('AI window in Redis', () => {

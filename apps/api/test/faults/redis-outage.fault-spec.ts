@@ -1,4 +1,4 @@
-import { NearCache, RedisService } from '@gad/cache';
+import { NearCache } from '@gad/cache';
 import { RateLimitStorage } from '@gad/security';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/databases.js';
 import { adminSession, call, createUser, type Session } from '../support/http.js';
@@ -7,6 +7,7 @@ import { closeAll, connected, dashboardSocket, nextEvent, type ClientSocket } fr
 import { startApp, type TestApp } from '../support/test-app.js';
 import { recordScenario } from './support/report.js';
 import { runLoad, sleep } from './support/load.js';
+import { RedisService } from '@gad/redis';
 
 const LOAD_MS = 9000;
 const OUTAGE_AT_MS = 2000;

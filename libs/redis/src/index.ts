@@ -1,0 +1,4 @@
+export * from './key-namespace.js';
+export * from './redis-breaker.js';
+export * from './redis.module.js';
+export * from './redis.service.js';
