@@ -6,7 +6,7 @@ const aliases = Object.fromEntries(
     'database',
     'observability',
     'redis',
-    'health',
+    'health', 'limits',
     'auth',
     'users',
     'audit',

@@ -9,7 +9,7 @@ import { DatabaseModule } from '@gad/database';
 import { HealthModule } from '@gad/health';
 import { LoggingModule, MetricsModule } from '@gad/observability';
 import { RealtimeModule } from '@gad/realtime';
-import { RateLimitModule } from '@gad/security';
+import { LimitsModule } from '@gad/limits';
 import { UsersModule } from '@gad/users';
 import { SCHEMA } from './schema.js';
 import { RedisModule } from '@gad/redis';
@@ -29,7 +29,7 @@ export class AppModule {
         DatabaseModule.forRoot(SCHEMA),
         RedisModule,
         CacheModule,
-        RateLimitModule, // before AuthModule: its guard runs first, so unauthenticated floods are limited too
+        LimitsModule, // before AuthModule: its guard runs first, so unauthenticated floods are limited too
         HealthModule,
         UsersModule,
         AuthModule,

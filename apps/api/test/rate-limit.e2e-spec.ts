@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module } from '@nestjs/common';
 import { SkipThrottle, Throttle } from '@nestjs/throttler';
-import { RateLimitStorage } from '@gad/security';
+import { Counters } from '@gad/limits';
 import { ThrowawayRedis, waitFor } from './support/redis-server.js';
 import { startApp, suiteApps, type TestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
@@ -137,7 +137,7 @@ describe('rate limiting', () => {
       expect(remaining(await ping(b))).toBe(0);
       expect((await ping(a)).status).toBe(429);
       expect((await ping(b)).status).toBe(429);
-      expect(a.app.get(RateLimitStorage).errors).toBe(0);
+      expect(a.app.get(Counters).fallbackCount).toBe(0);
     } finally {
       const redis = a.app.get(RedisService);
       for await (const keys of redis.client!.scanIterator({ MATCH: `${env.PROJECT_NAME}:*` }))
@@ -166,13 +166,13 @@ describe('rate limiting', () => {
 });
 
 async function outageAndRecovery(t: TestApp, redis: ThrowawayRedis): Promise<void> {
-  const storage = t.app.get(RateLimitStorage);
+  const counters = t.app.get(Counters);
   expect(remaining(await ping(t))).toBe(2);
 
   await redis.stop();
   for (let i = 0; i < 3; i++) expect((await ping(t)).status).toBe(200);
   expect((await ping(t)).status).toBe(429); // memory still enforces the limit
-  expect(storage.errors).toBeGreaterThanOrEqual(4);
+  expect(counters.fallbackCount).toBeGreaterThanOrEqual(4);
   expect((await fetch(`${t.api}/health/ready`)).status).toBe(200);
 
   await redis.start(); // same port, empty
@@ -183,7 +183,7 @@ async function outageAndRecovery(t: TestApp, redis: ThrowawayRedis): Promise<voi
     res = await ping(t);
   }
   expect(res.status).toBe(200);
-  const errors = storage.errors;
+  const errors = counters.fallbackCount;
   expect(remaining(await ping(t))).toBe(remaining(res) - 1);
-  expect(storage.errors).toBe(errors);
+  expect(counters.fallbackCount).toBe(errors);
 }

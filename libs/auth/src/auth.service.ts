@@ -3,7 +3,7 @@ import type { Counter } from 'prom-client';
 import { AppConfig } from '@gad/config';
 import { AuditService } from '@gad/audit';
 import { MetricsService, ProblemException } from '@gad/observability';
-import { rateLimitRejections } from '@gad/security';
+import { rateLimitRejections } from '@gad/limits';
 import { PasswordService, UserEvents, UsersService, type UserEntity } from '@gad/users';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { PrincipalCache, type SessionSnapshot, type UserSnapshot } from './principal-cache.service.js';

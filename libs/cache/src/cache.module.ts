@@ -2,14 +2,12 @@ import { CacheModule as NestCacheModule } from '@nestjs/cache-manager';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@gad/config';
 import { READINESS_CHECKS, type ReadinessCheck } from '@gad/health';
-import { SHARED_RATE_LIMIT_COUNTERS, type SharedRateLimitCounters } from '@gad/security';
 import { CacheController } from './cache.controller.js';
 import { NearCache } from './near-cache.service.js';
 import { CacheMetrics } from './cache.metrics.js';
 import { CacheService } from './cache.service.js';
 import { CACHE_BACKEND, CacheCounters, createCacheBackend, type CacheBackend } from './cache.store.js';
 import { keyNamespace, RedisService } from '@gad/redis';
-import { RedisRateLimitCounters } from './redis-rate-limit.counters.js';
 import { RedisReadinessCheck } from './redis.readiness.js';
 
 /** Backend and counters, shared by the cache manager and CacheService. */
@@ -29,7 +27,7 @@ class CacheBackendModule {}
 
 /**
  * The JSON cache (Redis through @keyv/redis when REDIS_URL is set, memory otherwise), its admin
- * endpoints, Redis in readiness, and the Redis counters behind the throttler (@gad/security).
+ * endpoints and Redis in readiness.
  * Use CacheService; the cache manager stays private to it.
  */
 @Global()
@@ -53,13 +51,7 @@ class CacheBackendModule {}
       useFactory: (redis: RedisService, config: AppConfig): ReadinessCheck[] =>
         redis.enabled ? [new RedisReadinessCheck(redis, config)] : [],
     },
-    {
-      provide: SHARED_RATE_LIMIT_COUNTERS,
-      inject: [RedisService, AppConfig],
-      useFactory: (redis: RedisService, config: AppConfig): SharedRateLimitCounters | null =>
-        redis.enabled ? new RedisRateLimitCounters(redis, config) : null,
-    },
   ],
-  exports: [CacheService, NearCache, READINESS_CHECKS, SHARED_RATE_LIMIT_COUNTERS],
+  exports: [CacheService, NearCache, READINESS_CHECKS],
 })
 export class CacheModule {}

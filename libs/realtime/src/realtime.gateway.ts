@@ -12,6 +12,7 @@ import type { Counter } from 'prom-client';
 import type { Namespace, Socket } from 'socket.io';
 import { ChatLimitsPipe, ChatRequestDto } from '@gad/ai';
 import { AppConfig } from '@gad/config';
+import { Counters } from '@gad/limits';
 import { MetricsService } from '@gad/observability';
 import { ConnectionSlots } from './connection-slots.repository.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
@@ -23,6 +24,7 @@ import { RealtimeChatService } from './realtime-chat.service.js';
 import {
   CLIENT_EVENTS,
   DASHBOARD_NAMESPACE,
+  EVENT_ABUSE,
   EVENT_LIMIT,
   EVENT_WINDOW_MS,
   KNOWN_CLIENT_EVENTS,
@@ -57,6 +59,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     config: AppConfig,
     metrics: MetricsService,
     slots: ConnectionSlots,
+    private readonly counters: Counters,
     private readonly handshake: HandshakeService,
     private readonly realtime: RealtimeService,
     private readonly presence: PresenceService,
@@ -129,9 +132,11 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     const name = typeof event === 'string' ? event.slice(0, 64) : '?';
     const known = KNOWN_CLIENT_EVENTS.has(name);
     this.events.inc({ event: known ? name : 'unknown' });
-    const verdict = session.charge();
-    if (verdict === 'abusive') return session.close('rate_limited');
-    if (verdict === 'limited') {
+    session.touch();
+    // counted up to EVENT_ABUSE: past EVENT_LIMIT an event is dropped, past EVENT_ABUSE the socket closed
+    const budget = this.counters.takeHere([{ key: `ws-events:${socket.id}`, limit: EVENT_ABUSE }], EVENT_WINDOW_MS);
+    if (!budget.ok) return session.close('rate_limited');
+    if (budget.counts[0] > EVENT_LIMIT) {
       return emitError(
         socket,
         name,

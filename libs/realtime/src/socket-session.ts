@@ -1,6 +1,5 @@
 import type { Socket } from 'socket.io';
-import { EventRateLimiter, type RateVerdict } from './event-rate-limiter.js';
-import { EVENT_ABUSE, EVENT_LIMIT, EVENT_WINDOW_MS, REAUTH_GRACE_MS, SERVER_EVENTS } from './realtime.constants.js';
+import { REAUTH_GRACE_MS, SERVER_EVENTS } from './realtime.constants.js';
 
 /** Why the server closed a socket on its own (a metric label). */
 export type CloseCause = 'idle' | 'rate_limited' | 'token_expired';
@@ -9,12 +8,11 @@ export type CloseCause = 'idle' | 'rate_limited' | 'token_expired';
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /**
- * One socket's private state on this process: the idle timer, the event budget, the token-expiry
- * timer and its grace period, and the AI chats it has streaming. Disposed when the socket goes.
+ * One socket's private state on this process: the idle timer, the token-expiry timer and its grace
+ * period, and the AI chats it has streaming. Disposed when the socket goes.
  */
 export class SocketSession {
   readonly chats = new Set<AbortController>();
-  private readonly limiter = new EventRateLimiter(EVENT_LIMIT, EVENT_ABUSE, EVENT_WINDOW_MS);
   private readonly idle: NodeJS.Timeout;
   private expiry?: NodeJS.Timeout;
   private grace?: NodeJS.Timeout;
@@ -27,10 +25,9 @@ export class SocketSession {
     this.idle = setTimeout(() => this.close('idle'), idleMs);
   }
 
-  /** Every client event: proves the client is alive and spends one unit of its budget. */
-  charge(now = Date.now()): RateVerdict {
+  /** Every client event proves the client is alive. */
+  touch(): void {
     this.idle.refresh();
-    return this.limiter.hit(now);
   }
 
   /**

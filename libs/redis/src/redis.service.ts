@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { createClient, type RedisClientType } from '@redis/client';
 import { AppConfig, redactUrl } from '@gad/config';
 
@@ -59,6 +60,21 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Runs a Lua script by its SHA (the text is sent only the first time a server sees it), bounded like
+   * run(). Atomic on the server: the way to read and write several keys in one round trip.
+   */
+  runScript(script: RedisScript, keys: string[], args: string[], timeoutMs = COMMAND_TIMEOUT_MS): Promise<unknown> {
+    return this.run(async (client) => {
+      try {
+        return await client.evalSha(script.sha, { keys, arguments: args });
+      } catch (error) {
+        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+        return client.eval(script.text, { keys, arguments: args });
+      }
+    }, timeoutMs);
   }
 
   async ping(timeoutMs = COMMAND_TIMEOUT_MS): Promise<boolean> {
@@ -130,5 +146,14 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     if (!client.isReady) {
       this.logger.warn(`Redis at ${redactUrl(this.config.redis.url ?? '')} is not reachable yet; retrying in the background`);
     }
+  }
+}
+
+/** A Lua script and its SHA1, computed once. */
+export class RedisScript {
+  readonly sha: string;
+
+  constructor(readonly text: string) {
+    this.sha = createHash('sha1').update(text).digest('hex');
   }
 }

@@ -10,6 +10,3 @@ export * from './static-assets.js';
 export * from './asset-url.js';
 export * from './request-timeout.js';
 export * from './cached-reflector.js';
-export * from './rate-limit.storage.js';
-export * from './rate-limit.guard.js';
-export * from './rate-limit.module.js';

@@ -1,5 +1,5 @@
 import { NearCache } from '@gad/cache';
-import { RateLimitStorage } from '@gad/security';
+import { Counters } from '@gad/limits';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/databases.js';
 import { adminSession, call, createUser, type Session } from '../support/http.js';
 import { ThrowawayRedis, waitFor } from '../support/redis-server.js';
@@ -72,7 +72,7 @@ describe('Redis outage under load', () => {
     const started = Date.now();
     const readiness: Array<{ at: number; status: number; redis?: string }> = [];
     const checks: Record<string, unknown> = {};
-    const errorsBefore = apps.map((t) => t.app.get(RateLimitStorage).errors);
+    const errorsBefore = apps.map((t) => t.app.get(Counters).fallbackCount);
 
     const faults = (async () => {
       await sleep(OUTAGE_AT_MS - 500);
@@ -133,7 +133,7 @@ describe('Redis outage under load', () => {
       }
     });
     await Promise.all([faults, probeReadiness]);
-    const errorsDuring = apps.map((t, n) => t.app.get(RateLimitStorage).errors - errorsBefore[n]);
+    const errorsDuring = apps.map((t, n) => t.app.get(Counters).fallbackCount - errorsBefore[n]);
 
     // recovery, without a restart: readiness up, cache hits resume, the limiter back on Redis, fan-out again
     for (const t of apps) {
@@ -161,9 +161,9 @@ describe('Redis outage under load', () => {
       after = await stats();
     }
     const hitsResumed = after.hits > before.hits && after.errors === before.errors;
-    const storageErrors = apps.map((t) => t.app.get(RateLimitStorage).errors);
+    const storageErrors = apps.map((t) => t.app.get(Counters).fallbackCount);
     for (const t of apps) await call('GET', `${t.api}/users/me`, undefined, { token: operator.session.token, headers: fresh() });
-    const limiterBackOnRedis = apps.every((t, n) => t.app.get(RateLimitStorage).errors === storageErrors[n]);
+    const limiterBackOnRedis = apps.every((t, n) => t.app.get(Counters).fallbackCount === storageErrors[n]);
     const fanOutAfter = await broadcast('after the outage', [listenerA, listenerB]);
     const socketsKept = listenerA.connected && listenerB.connected && adminSocket.connected;
 
@@ -191,7 +191,7 @@ describe('Redis outage under load', () => {
       statuses: load.statuses,
       verdict: ok ? 'pass' : 'fail',
       notes:
-        `rate limiter fails OPEN to per-process memory counters (libs/security RateLimitStorage: availability over a shared count; each process still enforces RATE_LIMIT_CALLS, so N processes allow at most N× it; login brute-force counters fall back to memory too): ` +
+        `rate limiter fails OPEN to per-process memory counters (libs/limits Counters: availability over a shared count; each process still enforces RATE_LIMIT_CALLS, so N processes allow at most N× it; login brute-force counters fall back to memory too): ` +
         `${RATE_LIMIT + 1} requests from one address during the outage got ${JSON.stringify(checks.probeStatuses)} (A, then B), ${errorsDuring.join('+')} requests counted in memory; ` +
         `readiness 200 "degraded" during the outage: ${degradedDuring}; broadcast during the outage reached the same-process client: ${localA}, the other process's: ${remoteB} (no fan-out without Redis); ` +
         `reconnected ${checks.reconnectedAfterMs} ms after restart; after recovery: cache hits resumed ${hitsResumed} (hits ${before.hits}→${after.hits}, errors steady at ${after.errors}), limiter back on Redis ${limiterBackOnRedis}, cross-process broadcast ${fanOutAfter.every(Boolean)}, sockets kept ${socketsKept}; slowest answer ${load.maxMs} ms`,

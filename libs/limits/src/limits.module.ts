@@ -1,0 +1,39 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AppConfig } from '@gad/config';
+import { Counters } from './counters.service.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
+import { ThrottlerCounterStorage } from './throttler.storage.js';
+
+/** The throttler every route gets: RATE_LIMIT_CALLS per RATE_LIMIT_PERIOD per client. */
+export const DEFAULT_THROTTLER = 'default';
+
+@Module({ providers: [Counters, ThrottlerCounterStorage], exports: [Counters, ThrottlerCounterStorage] })
+class CountersModule {}
+
+/**
+ * The counters every limiter uses, and global rate limiting on them. Routes may override with
+ * @Throttle({ default: { limit, ttl } }) or opt out with @SkipThrottle().
+ */
+@Global()
+@Module({
+  imports: [
+    CountersModule,
+    ThrottlerModule.forRootAsync({
+      imports: [CountersModule],
+      inject: [AppConfig, ThrottlerCounterStorage],
+      useFactory: (config: AppConfig, storage: ThrottlerCounterStorage) => ({
+        throttlers: [
+          { name: DEFAULT_THROTTLER, limit: config.http.rateLimitCalls, ttl: config.http.rateLimitPeriodSeconds * 1000 },
+        ],
+        storage,
+        // one budget per client across all routes (the library's default key is per route)
+        generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+      }),
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+  exports: [CountersModule],
+})
+export class LimitsModule {}
