@@ -14,20 +14,21 @@ export type WindowDecision = { allowed: true; release(): void } | { allowed: fal
  */
 @Injectable()
 export class RateWindowRepository {
+  /** Which store counted the last call: Redis, or this process's memory (no Redis, or while it fails). */
+  backend: 'redis' | 'memory';
+
   constructor(
     private readonly config: AppConfig,
     private readonly counters: Counters,
-  ) {}
-
-  /** Where the counts live: Redis when configured (falling back to memory while it fails), else memory. */
-  get backend(): 'redis' | 'memory' {
-    return this.counters.shared ? 'redis' : 'memory';
+  ) {
+    this.backend = counters.shared ? 'redis' : 'memory';
   }
 
   async acquire(userId: string | null): Promise<WindowDecision> {
     const claims = [{ key: 'ai:global', limit: this.config.ai.maxRequestsPerMinute }];
     if (userId) claims.push({ key: `ai:user:${userId}`, limit: this.config.ai.userMaxRequestsPerMinute });
     const taken = await this.counters.take('ai', claims, WINDOW_MS);
+    this.backend = taken.store;
     if (!taken.ok) return { allowed: false, scope: taken.full === 0 ? 'global' : 'user' };
     let released = false;
     return {

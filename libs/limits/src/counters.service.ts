@@ -103,7 +103,7 @@ export class Counters implements OnModuleInit, OnApplicationShutdown {
     );
     if (!reply) return this.windows.take(claims, amount, windowMs);
     const [ok, full, resetMs, ...counts] = reply.map(Number);
-    return { ok: ok === 1, full: full - 1, resetMs, counts };
+    return { ok: ok === 1, full: full - 1, resetMs, counts, store: 'redis' };
   }
 
   /** take() in this process only, synchronously: for limits on something that lives in one process (a socket). */

@@ -6,9 +6,21 @@ describe('MemoryCounters', () => {
   it('counts a window from its first hit and refuses past the limit until it ends', () => {
     const counters = new MemoryCounters();
     const claim = [{ key: 'k', limit: 2 }];
-    expect(counters.take(claim, 1, 60_000, t0)).toEqual({ ok: true, full: -1, counts: [1], resetMs: 60_000 });
-    expect(counters.take(claim, 1, 60_000, t0 + 1000)).toEqual({ ok: true, full: -1, counts: [2], resetMs: 59_000 });
-    expect(counters.take(claim, 1, 60_000, t0 + 2000)).toEqual({ ok: false, full: 0, counts: [2], resetMs: 58_000 });
+    expect(counters.take(claim, 1, 60_000, t0)).toEqual({ ok: true, full: -1, counts: [1], resetMs: 60_000, store: 'memory' });
+    expect(counters.take(claim, 1, 60_000, t0 + 1000)).toEqual({
+      ok: true,
+      full: -1,
+      counts: [2],
+      resetMs: 59_000,
+      store: 'memory',
+    });
+    expect(counters.take(claim, 1, 60_000, t0 + 2000)).toEqual({
+      ok: false,
+      full: 0,
+      counts: [2],
+      resetMs: 58_000,
+      store: 'memory',
+    });
     expect(counters.take(claim, 1, 60_000, t0 + 60_000)).toMatchObject({ ok: true, counts: [1] });
   });
 

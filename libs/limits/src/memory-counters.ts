@@ -12,6 +12,8 @@ export interface Taken {
   counts: number[];
   /** Milliseconds until the first claim's window ends. */
   resetMs: number;
+  /** Who counted: Redis (shared by every process) or this process's memory. */
+  store: 'redis' | 'memory';
 }
 
 interface Counter {
@@ -36,13 +38,13 @@ export class MemoryCounters {
     const first = current[0];
     const resetMs = first && Number.isFinite(first.resetAt) ? first.resetAt - now : windowMs;
     const full = claims.findIndex((claim, i) => counts[i] + amount > claim.limit);
-    if (full >= 0) return { ok: false, full, counts, resetMs };
+    if (full >= 0) return { ok: false, full, counts, resetMs, store: 'memory' };
     claims.forEach(({ key }, i) => {
       const counter = current[i] ?? this.create(key, windowMs > 0 ? now + windowMs : Infinity, now);
       counter.count += amount;
       counts[i] = counter.count;
     });
-    return { ok: true, full: -1, counts, resetMs };
+    return { ok: true, full: -1, counts, resetMs, store: 'memory' };
   }
 
   give(keys: string[], amount: number, now = Date.now()): void {
