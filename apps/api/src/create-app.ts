@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import fastifyCompress from '@fastify/compress';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@gad/config';
-import { LifecycleService, liveness } from '@gad/health';
+import { HealthService } from '@gad/health';
 import { RealtimeIoAdapter } from '@gad/realtime';
 import {
   checkBodyHeaders,
@@ -80,18 +80,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   await serveDashboard(fastify, config, options.dashboardDir ?? join(projectRoot(), 'apps/dashboard'));
 
-  // Liveness is answered by the edge, after its hooks and before Nest's router, guards and pipes: the
-  // probe sent every few seconds stays cheap and no guard can refuse it. The controller's route stays
-  // for routing and the OpenAPI document. HEALTH_CHECK_PATH, when it differs, is one more route.
-  const lifecycle = app.get(LifecycleService);
-  const answerLiveness = (reply: FastifyReply) => reply.header('cache-control', 'no-store').send(liveness(config, lifecycle));
-  const apiLiveness = `${config.app.apiPrefix}/health`;
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.routeOptions.url === apiLiveness) return void answerLiveness(reply);
-    done();
-  });
-  if (config.metrics.healthCheckPath !== apiLiveness) {
-    fastify.get(config.metrics.healthCheckPath, (_request, reply) => answerLiveness(reply));
+  // HEALTH_CHECK_PATH, when it differs from the controller's route, serves the same liveness check
+  if (config.metrics.healthCheckPath !== `${config.app.apiPrefix}/health`) {
+    const health = app.get(HealthService);
+    fastify.get(config.metrics.healthCheckPath, async (_request, reply) =>
+      reply.header('cache-control', 'no-store').send(await health.live()),
+    );
   }
   if (config.metrics.enabled) {
     fastify.get(config.metrics.path, metricsEndpoint(app.get(MetricsService), config));

@@ -11,7 +11,6 @@ import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 import { SessionEntity } from './entities/session.entity.js';
 import { JwtAuthGuard, RolesGuard } from './guards.js';
 import { LoginLimiterService } from './login-limiter.service.js';
-import { PrincipalCache } from './principal-cache.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsRetentionService } from './sessions-retention.service.js';
 import { TokenService } from './token.service.js';
@@ -24,7 +23,6 @@ import { TokenService } from './token.service.js';
     TokenService,
     SessionsRepository,
     LoginLimiterService,
-    PrincipalCache,
     SessionsRetentionService,
     AdminSeedService,
     { provide: APP_GUARD, useClass: JwtAuthGuard },

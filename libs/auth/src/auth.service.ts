@@ -4,12 +4,12 @@ import { AppConfig } from '@gad/config';
 import { AuditService } from '@gad/audit';
 import { MetricsService, ProblemException } from '@gad/observability';
 import { rateLimitRejections } from '@gad/limits';
-import { PasswordService, UserEvents, UsersService, type UserEntity } from '@gad/users';
+import { PasswordService, UserDto, UserEvents, UsersService, roleNamesOf, type UserEntity } from '@gad/users';
+import { CacheService } from '@gad/cache';
 import { LoginLimiterService } from './login-limiter.service.js';
-import { PrincipalCache, type SessionSnapshot, type UserSnapshot } from './principal-cache.service.js';
 import { SessionsRepository } from './sessions.repository.js';
-import { TokenService, hashRefreshToken, type AccessTokenClaims } from './token.service.js';
-import { type AuthenticatedUser, type ClientContext, type Role } from '@gad/access';
+import { TokenService, hashRefreshToken, invalidToken, type AccessTokenClaims } from './token.service.js';
+import type { AuthenticatedUser, ClientContext } from '@gad/access';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -20,11 +20,17 @@ export interface IssuedTokens {
 
 const INVALID_CREDENTIALS = 'Incorrect email or password.';
 
-function unauthorized(detail: string): ProblemException {
-  return new ProblemException(HttpStatus.UNAUTHORIZED, { detail, headers: { 'WWW-Authenticate': 'Bearer' } });
+const unauthorized = invalidToken;
+
+/** Who holds a session, as cached: the user (in its one cached shape) and the session's state. */
+interface Principal {
+  user: UserDto;
+  session: { revoked: boolean; expiresAt: number };
 }
 
-const rolesOf = (user: UserEntity): Role[] => user.roles.map((r) => r.name as Role).sort();
+/** Keyed by user, so that a change to the user evicts every session of theirs with one prefix. */
+const principalKey = (userId: string, sessionId: string): string => `principal:${userId}:${sessionId}`;
+const principalsOf = (userId: string): string => `principal:${userId}:`;
 
 @Injectable()
 export class AuthService implements OnModuleInit {
@@ -39,7 +45,7 @@ export class AuthService implements OnModuleInit {
     private readonly limiter: LoginLimiterService,
     private readonly audit: AuditService,
     private readonly userEvents: UserEvents,
-    private readonly principals: PrincipalCache,
+    private readonly cache: CacheService,
     @Optional() metrics?: MetricsService,
   ) {
     this.refreshTtlMs = config.security.refreshTokenExpireDays * 86_400_000;
@@ -51,16 +57,14 @@ export class AuthService implements OnModuleInit {
   onModuleInit(): void {
     // Runs inside the request that changed the user: when it answers, revocation is in force everywhere.
     this.userEvents.subscribe(async (event) => {
-      if (event.type === 'session.revoked') return this.principals.forgetSessions([event.sessionId]);
-      if (event.type === 'user.deactivated') {
-        await this.principals.forgetSessions(await this.sessions.revokeUserSessions(event.userId, 'deactivated'));
-      }
+      if (event.type === 'user.created') return;
+      if (event.type === 'session.revoked') return void (await this.cache.forget(principalKey(event.userId, event.sessionId)));
+      if (event.type === 'user.deactivated') await this.sessions.revokeUserSessions(event.userId, 'deactivated');
       if (event.type === 'user.password_changed') {
-        const revoked = await this.sessions.revokeUserSessions(event.userId, 'password_changed', event.keepSessionId);
-        await this.principals.forgetSessions(revoked);
+        await this.sessions.revokeUserSessions(event.userId, 'password_changed', event.keepSessionId);
       }
-      // deletion cascades to sessions in the database; dropping the user snapshot is enough to refuse them
-      await this.principals.forgetUser(event.userId);
+      // deletion cascades to sessions in the database; any other change alters what the guard knows of the user
+      await this.cache.forgetPrefix(principalsOf(event.userId));
     });
   }
 
@@ -151,10 +155,7 @@ export class AuthService implements OnModuleInit {
       sessionId = stored?.sessionId;
     }
     if (!sessionId && accessToken) {
-      const claims = await this.tokens.verifyAccessToken(accessToken).then(
-        (p) => this.tokens.checkClaims(p),
-        () => undefined,
-      );
+      const claims = this.verifiedOrUndefined(accessToken);
       sessionId = claims?.sid;
       userId = claims?.sub ?? null;
     }
@@ -191,67 +192,59 @@ export class AuthService implements OnModuleInit {
     await this.audit.record({ action: 'auth.password_changed', actorId: user.id, targetId: user.id }, client);
   }
 
-  /** Verifies an access token and resolves who it belongs to: the one verifier for HTTP and sockets. */
-  async authenticate(token: string): Promise<AuthenticatedUser> {
-    let payload: Record<string, unknown>;
-    try {
-      payload = await this.tokens.verifyAccessToken(token);
-    } catch (error) {
-      const expired = (error as { name?: string }).name === 'TokenExpiredError';
-      throw unauthorized(expired ? 'The access token has expired.' : 'The access token is invalid.');
-    }
-    return this.principalFromPayload(payload);
-  }
-
   /**
-   * authenticate() without a promise when everything it needs is in this process's memory: a token
-   * verified before and still unexpired, its user and its session. Undefined otherwise (then call
-   * authenticate); throws exactly as authenticate would for an inactive user or an ended session.
+   * The one verifier for HTTP and sockets: the token (signature and claims), then who holds its session,
+   * read through the cache (one query when cold: the session with its user and roles), then whether
+   * the user is still active and the session still live.
    */
-  authenticateInMemory(token: string): AuthenticatedUser | undefined {
-    const payload = this.tokens.rememberedPayload(token);
-    const claims = payload && this.tokens.checkClaims(payload);
-    const found = claims && this.principals.inMemory(claims.sub, claims.sid);
-    return found ? admit(found[0], found[1], claims) : undefined;
+  async authenticate(token: string): Promise<AuthenticatedUser> {
+    const claims = this.tokens.verify(token);
+    const principal = await this.cache.remember(
+      principalKey(claims.sub, claims.sid),
+      async (): Promise<Principal | null> => {
+        const session = await this.sessions.findWithUser(claims.sid, claims.sub);
+        if (!session?.user) return null;
+        return {
+          user: UserDto.from(session.user),
+          session: { revoked: session.revokedAt !== null, expiresAt: session.expiresAt.getTime() },
+        };
+      },
+      { memory: true },
+    );
+    return admit(principal, claims);
   }
 
-  /** After the signature: the claims, the user (still active) and the session (still live). */
-  async principalFromPayload(payload: Record<string, unknown>): Promise<AuthenticatedUser> {
-    const claims = this.tokens.checkClaims(payload);
-    if (!claims) throw unauthorized('The access token is invalid.');
-    const [user, session] =
-      this.principals.inMemory(claims.sub, claims.sid) ??
-      (await Promise.all([
-        this.principals.user(claims.sub, () => this.users.findById(claims.sub)),
-        this.principals.session(claims.sid, () => this.sessions.findSession(claims.sid)),
-      ]));
-    return admit(user, session, claims);
+  private verifiedOrUndefined(token: string): AccessTokenClaims | undefined {
+    try {
+      return this.tokens.verify(token);
+    } catch {
+      return undefined;
+    }
   }
 
   private async issue(user: UserEntity, sessionId: string, sessionExpiresAt: Date): Promise<IssuedTokens> {
-    const accessToken = await this.tokens.signAccessToken({ id: user.id, email: user.email, roles: rolesOf(user) }, sessionId);
+    const accessToken = await this.tokens.signAccessToken(
+      { id: user.id, email: user.email, roles: roleNamesOf(user) },
+      sessionId,
+    );
     const { token, hash } = this.tokens.newRefreshToken();
     await this.sessions.addRefreshToken(sessionId, hash, sessionExpiresAt);
     return { accessToken, expiresIn: this.tokens.accessTtlSeconds, refreshToken: token, refreshExpiresAt: sessionExpiresAt };
   }
 }
 
-function admit(user: UserSnapshot | null, session: SessionSnapshot | null, claims: AccessTokenClaims): AuthenticatedUser {
-  if (!user || !user.isActive) throw unauthorized('This account is no longer active.');
-  if (!session || session.userId !== user.id || session.revoked || session.expiresAt <= Date.now()) {
-    throw unauthorized('This session has ended: sign in again.');
-  }
-  return toPrincipal(user, claims);
-}
-
-function toPrincipal(user: UserSnapshot, claims: AccessTokenClaims): AuthenticatedUser {
+function admit(principal: Principal | null, claims: AccessTokenClaims): AuthenticatedUser {
+  if (!principal) throw unauthorized('This session has ended: sign in again.');
+  const { user, session } = principal;
+  if (!user.is_active) throw unauthorized('This account is no longer active.');
+  if (session.revoked || session.expiresAt <= Date.now()) throw unauthorized('This session has ended: sign in again.');
   return {
     id: user.id,
     email: user.email,
-    fullName: user.fullName,
+    fullName: user.full_name,
     roles: user.roles,
-    isSuperuser: user.isSuperuser,
-    mustChangePassword: user.mustChangePassword,
+    isSuperuser: user.is_superuser,
+    mustChangePassword: user.must_change_password,
     sessionId: claims.sid,
     tokenExpiresAt: claims.exp,
   };

@@ -1,9 +1,6 @@
 import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ProblemException } from '@gad/observability';
-import { CachedReflector } from '@gad/security';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
-import { AuthService } from './auth.service.js';
 import {
   ALLOW_PENDING_PASSWORD_CHANGE_KEY,
   IS_PUBLIC_KEY,
@@ -12,6 +9,9 @@ import {
   type AuthenticatedUser,
   type Role,
 } from '@gad/access';
+import { ProblemException } from '@gad/observability';
+import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
+import { AuthService } from './auth.service.js';
 
 /** The access token from `Authorization: Bearer` or, for browsers, the access cookie; never the query string. */
 export function extractAccessToken(req: Pick<FastifyRequest, 'headers'>): string | undefined {
@@ -24,13 +24,13 @@ export function extractAccessToken(req: Pick<FastifyRequest, 'headers'>): string
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  private readonly reflector = new CachedReflector();
+  constructor(
+    private readonly auth: AuthService,
+    private readonly reflector: Reflector,
+  ) {}
 
-  constructor(private readonly auth: AuthService) {}
-
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    if (this.flag(context, IS_PUBLIC_KEY)) return true;
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http' || this.flag(context, IS_PUBLIC_KEY)) return true;
     const req = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const token = extractAccessToken(req);
     if (!token) {
@@ -39,12 +39,7 @@ export class JwtAuthGuard implements CanActivate {
         headers: { 'WWW-Authenticate': 'Bearer' },
       });
     }
-    // the warm path answers at once; the rest (first sight of a token, a cold cache) awaits
-    const user = this.auth.authenticateInMemory(token);
-    return user ? this.admit(context, req, user) : this.auth.authenticate(token).then((u) => this.admit(context, req, u));
-  }
-
-  private admit(context: ExecutionContext, req: { user?: AuthenticatedUser }, user: AuthenticatedUser): true {
+    const user = await this.auth.authenticate(token);
     if (user.mustChangePassword && !this.flag(context, ALLOW_PENDING_PASSWORD_CHANGE_KEY)) {
       throw new ProblemException(HttpStatus.FORBIDDEN, {
         title: 'Password change required',
@@ -63,7 +58,7 @@ export class JwtAuthGuard implements CanActivate {
 /** Global: routes with @Roles(...) / @Authenticated('admin') need one of those roles (a superuser has all). */
 @Injectable()
 export class RolesGuard implements CanActivate {
-  private readonly reflector = new CachedReflector();
+  constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;

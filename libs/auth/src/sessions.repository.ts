@@ -20,6 +20,12 @@ export class SessionsRepository {
     return this.sessions.findOne({ where: { id } });
   }
 
+  /** A user's session with the user and their roles, in one statement (find() without a limit joins them). */
+  async findWithUser(sessionId: string, userId: string): Promise<SessionEntity | null> {
+    const [session] = await this.sessions.find({ where: { id: sessionId, userId }, relations: { user: { roles: true } } });
+    return session ?? null;
+  }
+
   async addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date): Promise<void> {
     await this.tokens.save(this.tokens.create({ sessionId, tokenHash, expiresAt }), { reload: false });
   }

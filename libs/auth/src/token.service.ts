@@ -1,13 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { AppConfig } from '@gad/config';
+import { ProblemException } from '@gad/observability';
 import { type Role } from '@gad/access';
 
 export const TOKEN_AUDIENCE = 'api';
 export const CLOCK_SKEW_SECONDS = 30;
-/** Access tokens remembered as verified; about 1 KB each. */
-export const VERIFIED_TOKENS_KEPT = 10_000;
 
 export interface AccessTokenClaims {
   sub: string;
@@ -66,45 +65,40 @@ export class TokenService {
   }
 
   /**
-   * Signature, algorithm, issuer, audience and expiry. A token that passed is remembered (by its exact
-   * text, until it expires, the oldest forgotten past VERIFIED_TOKENS_KEPT): decoding and the HMAC were a
-   * tenth of an authenticated request, for the same bytes every time. Failures are never remembered, and
-   * revocation is not decided here: the session and the user are checked on every request.
+   * The whole check of an access token, over HTTP and sockets alike: signature (HS256 only), issuer,
+   * audience, expiry, then the claims the API relies on. Throws 401 problem details.
    */
-  async verifyAccessToken(token: string): Promise<Record<string, unknown>> {
-    const known = this.rememberedPayload(token);
-    if (known) return known;
-    const payload = await this.jwt.verifyAsync<Record<string, unknown>>(token, this.verifyOptions);
-    if (typeof payload.exp === 'number') {
-      this.verified.delete(token);
-      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, Object.freeze(payload));
+  verify(token: string): AccessTokenClaims {
+    let payload: Record<string, unknown>;
+    try {
+      payload = this.jwt.verify<Record<string, unknown>>(token, this.verifyOptions);
+    } catch (error) {
+      const expired = (error as { name?: string }).name === 'TokenExpiredError';
+      throw invalidToken(expired ? 'The access token has expired.' : 'The access token is invalid.');
     }
-    return payload;
-  }
-
-  private readonly verified = new Map<string, Readonly<Record<string, unknown>>>();
-
-  /** The payload of a token that passed verifyAccessToken and has not expired since; else undefined. */
-  rememberedPayload(token: string): Readonly<Record<string, unknown>> | undefined {
-    const known = this.verified.get(token);
-    return known && Math.floor(Date.now() / 1000) < (known.exp as number) ? known : undefined;
-  }
-
-  /** Claims jsonwebtoken does not insist on: exp, iat (not in the future), sub, sid, jti. */
-  checkClaims(payload: Record<string, unknown>): AccessTokenClaims | undefined {
-    const now = Math.floor(Date.now() / 1000);
-    const { sub, sid, iat, exp, jti } = payload;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
-    if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
-    if (iat > now + CLOCK_SKEW_SECONDS) return undefined;
-    return payload as unknown as AccessTokenClaims;
+    const claims = checkClaims(payload);
+    if (!claims) throw invalidToken('The access token is invalid.');
+    return claims;
   }
 
   newRefreshToken(): { token: string; hash: string } {
     const token = randomBytes(32).toString('base64url');
     return { token, hash: hashRefreshToken(token) };
   }
+}
+
+/** Claims jsonwebtoken does not insist on: exp, iat (not in the future), sub, sid, jti. */
+function checkClaims(payload: Record<string, unknown>): AccessTokenClaims | undefined {
+  const now = Math.floor(Date.now() / 1000);
+  const { sub, sid, iat, exp, jti } = payload;
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
+  if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+  if (iat > now + CLOCK_SKEW_SECONDS) return undefined;
+  return payload as unknown as AccessTokenClaims;
+}
+
+export function invalidToken(detail: string): ProblemException {
+  return new ProblemException(HttpStatus.UNAUTHORIZED, { detail, headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 
 export function hashRefreshToken(token: string): string {

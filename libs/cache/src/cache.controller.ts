@@ -23,6 +23,6 @@ export class CacheController {
   @ApiOperation({ summary: 'Invalidate one key or every key under a prefix.' })
   @ApiOkResponse({ type: CacheInvalidationDto })
   async invalidate(@Body() body: InvalidateCacheDto): Promise<CacheInvalidationDto> {
-    return { deleted: await this.cache.invalidate(body) };
+    return { deleted: await this.cache.invalidateOrFail(body.key !== undefined ? { key: body.key } : { prefix: body.prefix! }) };
   }
 }

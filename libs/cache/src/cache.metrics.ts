@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '@gad/observability';
-import { CacheCounters } from './cache.store.js';
+import { CacheService } from './cache.service.js';
 
-/** Exposes the cache's own counters to Prometheus, read at scrape time (no cost per request). */
+/** The cache's counters for Prometheus, read at scrape time (no cost per request). */
 @Injectable()
 export class CacheMetrics {
-  constructor(metrics: MetricsService, counters: CacheCounters) {
+  constructor(metrics: MetricsService, cache: CacheService) {
     for (const field of ['hits', 'misses', 'errors'] as const) {
       metrics.counter(`cache_${field}_total`, `Cache ${field} on this process`, [], function () {
         this.reset();
-        this.inc(counters[field]);
+        this.inc(cache.stats()[field]);
       });
     }
   }

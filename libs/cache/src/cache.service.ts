@@ -1,189 +1,264 @@
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Cache } from 'cache-manager';
+import { HttpStatus, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { AppConfig } from '@gad/config';
-import { keyNamespace } from '@gad/redis';
-import { CACHE_BACKEND, CacheCounters, type CacheBackend, type CacheBackendKind } from './cache.store.js';
+import { ProblemException } from '@gad/observability';
+import { MemoryTier } from './memory-tier.js';
+import { CacheRepository, CacheUnavailable, type CacheBackend, type Eviction } from './cache.repository.js';
 
-export interface CacheStats {
-  backend: CacheBackendKind;
+export interface TierStats {
   hits: number;
   misses: number;
-  hit_ratio: number;
-  errors: number;
 }
 
-/** Written by del(): a reader sees a miss, and a load that started before the delete may not overwrite it. */
+export interface CacheStats {
+  backend: CacheBackend;
+  /** Reads answered by either tier. */
+  hits: number;
+  /** Reads that went to the source. */
+  misses: number;
+  hit_ratio: number;
+  /** Shared-store operations that failed (the request went on without them). */
+  errors: number;
+  tiers: { memory: TierStats; shared: TierStats };
+}
+
+export interface RememberOptions {
+  /** How long the shared store keeps it; default CACHE_TTL_SECONDS. */
+  ttlSeconds?: number;
+  /** Also keep a copy in this process's memory for CACHE_MEMORY_TTL_SECONDS (hot values read on every request). */
+  memory?: boolean;
+}
+
+/** Written by forget(): a reader sees a miss, and a load that started before it may not write over it. */
 const TOMBSTONE = { $invalidated: 1 } as const;
 /** Longer than any plausible load (a database read) that raced with the invalidation. */
-const INVALIDATION_GRACE_MS = 10_000;
+const TOMBSTONE_TTL_MS = 10_000;
+/** Past this many invalidations waiting for Redis, the whole shared store is bypassed until it is flushed. */
+const MAX_PENDING = 1000;
+const RETRY_MS = 1000;
 
 /**
- * JSON cache with TTL per call, keys namespaced `${PROJECT_NAME}:${ENVIRONMENT}:cache:`.
- * Redis trouble never reaches callers: reads miss, writes are skipped, and errors are counted.
- * Values round-trip through JSON (a Date comes back as its ISO string).
+ * The one read-through cache: this process's memory (optional per call), then the shared store (Redis
+ * when configured, else a bounded Map), then the loader. Values are JSON (a Date comes back as its ISO
+ * string). Every invalidation reaches every process's memory through Redis before it returns.
+ *
+ * Redis trouble never reaches readers: reads miss and writes are skipped, counted as errors. An
+ * invalidation Redis could not apply is remembered and retried in the background; until then reads
+ * of what it covers bypass Redis (a stale value is never served, and no read waits for the retry).
  */
 @Injectable()
-export class CacheService {
-  private readonly prefix: string;
-  private readonly defaultTtlMs: number;
-  private readonly inflight = new Map<string, Promise<unknown>>();
-  /** Bumped by every invalidation in this process; a load that saw an older value must not be cached. */
-  private invalidations = 0;
-  /** An invalidation failed (Redis unreachable): the namespace is flushed before Redis is trusted again. */
-  private flushPending = false;
-  private flushing?: Promise<void>;
+export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Cache');
-  /** Off when per-process caches could not be invalidated together (WORKERS > 1 without Redis). */
-  private readonly enabled: boolean;
+  private readonly memory = new MemoryTier();
+  private readonly tiers = { memory: { hits: 0, misses: 0 }, shared: { hits: 0, misses: 0 } };
+  private errors = 0;
+  private readonly defaultTtlMs: number;
+  private readonly memoryTtlMs: number;
+  /** Shared-store writes are off when processes could not invalidate each other (WORKERS > 1 without Redis). */
+  private readonly sharedUsable: boolean;
+  /** Bumped by every invalidation in this process: a load that spans one is not written back. */
+  private invalidations = 0;
+  private readonly pending = new Set<string>();
+  private pendingAll = false;
+  private retrying?: NodeJS.Timeout;
 
   constructor(
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
-    @Inject(CACHE_BACKEND) private readonly backend: CacheBackend,
-    private readonly counters: CacheCounters,
+    private readonly store: CacheRepository,
     config: AppConfig,
   ) {
-    this.prefix = `${keyNamespace(config)}cache:`;
     this.defaultTtlMs = config.redis.cacheTtlSeconds * 1000;
-    this.enabled = backend.kind === 'redis' || config.http.workers <= 1;
-    if (!this.enabled) {
+    this.memoryTtlMs = config.redis.cacheMemoryTtlSeconds * 1000;
+    this.sharedUsable = store.backend === 'redis' || !cluster.isWorker;
+    if (!this.sharedUsable) {
       this.logger.warn('WORKERS > 1 without REDIS_URL: caching is off, as one worker could not invalidate the others');
     }
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    const value = (await this.trusted()) ? await this.cache.get<unknown>(this.fullKey(key)) : undefined;
-    if (value === undefined || isTombstone(value)) {
-      this.counters.misses++;
-      return undefined;
-    }
-    this.counters.hits++;
-    return value as T;
+  async onModuleInit(): Promise<void> {
+    await this.store.subscribe(
+      (eviction) => ('key' in eviction ? this.memory.evict(eviction.key) : this.memory.evictPrefix(eviction.prefix)),
+      () => this.memory.clear(), // back after a gap: evictions may have been missed
+    );
   }
 
-  /** Stores a JSON value; `ttlSeconds` defaults to CACHE_TTL_SECONDS. Skipped silently while Redis is down. */
-  async set<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
-    assertCacheable(value);
-    if (!(await this.trusted())) return;
-    await this.cache.set(this.fullKey(key), value, this.ttlMs(ttlSeconds));
+  onApplicationShutdown(): void {
+    clearTimeout(this.retrying);
+  }
+
+  get backend(): CacheBackend {
+    return this.store.backend;
   }
 
   /**
-   * Read-through: the cached value, else `loader()`'s result, cached unless it is null or undefined.
-   * Concurrent calls for one key share one load. Safe against a concurrent `del()`: a value loaded
-   * before an invalidation is returned to its caller but never written back.
+   * The cached value, else `load()`'s result, cached unless null or undefined. A value loaded while an
+   * invalidation of its key ran (here, or on another process through the tombstone) is returned to
+   * this caller but not cached.
    */
-  async wrap<T>(key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T> {
-    const pending = this.inflight.get(key);
-    if (pending) return pending as Promise<T>;
-    const load = this.readThrough(key, loader, ttlSeconds);
-    this.inflight.set(key, load);
-    try {
-      return await load;
-    } finally {
-      if (this.inflight.get(key) === load) this.inflight.delete(key);
+  async remember<T>(key: string, load: () => Promise<T | null | undefined>, options: RememberOptions = {}): Promise<T | null> {
+    const useMemory = options.memory === true && this.sharedUsable && this.store.hearsEvictions;
+    const generation = this.memory.generation;
+    if (useMemory) {
+      const local = this.memory.get(key);
+      if (local !== undefined) {
+        this.tiers.memory.hits++;
+        return local as T;
+      }
+      this.tiers.memory.misses++;
     }
-  }
 
-  /** Invalidates one key; true when it held a value. Call it after the write that made the value stale. */
-  async del(key: string): Promise<boolean> {
-    this.invalidations++;
-    this.inflight.delete(key);
-    const fullKey = this.fullKey(key);
-    const current = await this.failSafe(async () => {
-      const value = await this.cache.get<unknown>(fullKey);
-      await this.cache.set(fullKey, TOMBSTONE, INVALIDATION_GRACE_MS);
-      return value;
-    });
-    return current !== undefined && !isTombstone(current);
-  }
-
-  /** Deletes every key that starts with `prefix` (e.g. `user:42:`); returns how many were removed. */
-  async delByPrefix(prefix: string): Promise<number> {
-    if (prefix.length === 0) throw new Error('delByPrefix needs a non-empty prefix');
-    this.invalidations++;
-    for (const key of this.inflight.keys()) if (key.startsWith(prefix)) this.inflight.delete(key);
-    return this.failSafe(() => this.backend.deleteByPrefix(this.fullKey(prefix)));
-  }
-
-  /** One key or one prefix (the admin endpoint); returns how many keys held a value. */
-  async invalidate(target: { key?: string; prefix?: string }): Promise<number> {
-    if (target.key !== undefined) return Number(await this.del(target.key));
-    return this.delByPrefix(target.prefix ?? '');
-  }
-
-  stats(): CacheStats {
-    const { hits, misses, errors } = this.counters;
-    const reads = hits + misses;
-    return {
-      backend: this.backend.kind,
-      hits,
-      misses,
-      hit_ratio: reads === 0 ? 0 : Math.round((hits / reads) * 10_000) / 10_000,
-      errors,
-    };
-  }
-
-  private async readThrough<T>(key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T> {
-    const fullKey = this.fullKey(key);
-    const trusted = await this.trusted();
-    const cached = trusted ? await this.cache.get<unknown>(fullKey) : undefined;
-    if (cached !== undefined && !isTombstone(cached)) {
-      this.counters.hits++;
-      return cached as T;
+    const trusted = this.trusted(key);
+    const shared = trusted ? await this.read(key) : undefined;
+    if (shared !== undefined && !isTombstone(shared)) {
+      this.tiers.shared.hits++;
+      if (useMemory) this.memory.set(key, shared, this.memoryTtlMs, generation);
+      return shared as T;
     }
-    this.counters.misses++;
-    const seen = this.invalidations;
-    const value = await loader();
-    if (!trusted || value === undefined || value === null || isTombstone(cached) || this.invalidations !== seen) return value;
-    if (this.backend.kind === 'redis') {
-      // another replica may have invalidated the key while we were loading
-      const now = await this.cache.get<unknown>(fullKey);
-      if (isTombstone(now)) return value;
-    }
+    this.tiers.shared.misses++;
+
+    const invalidations = this.invalidations;
+    const value = await load();
+    if (value === null || value === undefined) return null;
     assertCacheable(value);
-    await this.cache.set(fullKey, value, this.ttlMs(ttlSeconds));
+    if (!trusted || isTombstone(shared) || this.invalidations !== invalidations) return value;
+    // another process may have invalidated the key while this one loaded
+    if (this.store.backend === 'redis' && isTombstone(await this.read(key))) return value;
+    await this.write(key, value, options.ttlSeconds === undefined ? this.defaultTtlMs : ttlMs(options.ttlSeconds));
+    if (useMemory) this.memory.set(key, value, this.memoryTtlMs, generation);
     return value;
   }
 
-  /** Runs an invalidation; if Redis failed it, the entry may survive there, so flush before trusting Redis again. */
-  private async failSafe<T>(invalidate: () => Promise<T>): Promise<T> {
-    const errors = this.counters.errors;
-    const result = await invalidate();
-    if (this.counters.errors !== errors) this.flushPending = true;
-    return result;
+  /** Invalidates one key in every tier and process; true when the shared store held a value. */
+  async forget(key: string): Promise<boolean> {
+    const { deleted } = await this.invalidate({ key }, false);
+    return deleted > 0;
   }
 
-  /**
-   * False while a lost invalidation is pending: Redis is bypassed (reads miss, writes are skipped)
-   * until this process has flushed its namespace there, so a stale entry can never be read back.
-   * Always false when caching is off.
-   */
-  private async trusted(): Promise<boolean> {
-    if (!this.enabled) return false;
-    if (!this.flushPending) return true;
-    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
-    await this.flushing;
-    return !this.flushPending;
+  /** Invalidates every key that starts with `prefix`; returns how many the shared store held. */
+  async forgetPrefix(prefix: string): Promise<number> {
+    if (prefix.length === 0) throw new Error('forgetPrefix needs a non-empty prefix');
+    return (await this.invalidate({ prefix }, false)).deleted;
   }
 
-  private async flush(): Promise<void> {
-    const errors = this.counters.errors;
-    const deleted = await this.backend.deleteByPrefix(this.prefix);
-    if (this.counters.errors !== errors) return;
-    this.flushPending = false;
-    this.logger.warn(`Redis is back after an invalidation was lost: flushed the cache (${deleted} keys)`);
+  /** The admin endpoint: like forget/forgetPrefix, but an invalidation Redis could not complete is a 503. */
+  async invalidateOrFail(eviction: Eviction): Promise<number> {
+    const { deleted, complete } = await this.invalidate(eviction, true);
+    if (!complete) {
+      throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
+        detail:
+          'The cache could not complete the invalidation (Redis did not answer); it is retried in the background. Retry shortly.',
+        headers: { 'Retry-After': '5' },
+      });
+    }
+    return deleted;
   }
 
-  private fullKey(key: string): string {
-    return this.prefix + key;
+  stats(): CacheStats {
+    const { memory, shared } = this.tiers;
+    const hits = memory.hits + shared.hits;
+    const misses = shared.misses;
+    return {
+      backend: this.store.backend,
+      hits,
+      misses,
+      hit_ratio: hits + misses === 0 ? 0 : Math.round((hits / (hits + misses)) * 10_000) / 10_000,
+      errors: this.errors,
+      tiers: { memory: { ...memory }, shared: { ...shared } },
+    };
   }
 
-  private ttlMs(ttlSeconds?: number): number {
-    if (ttlSeconds === undefined) return this.defaultTtlMs;
-    if (!(ttlSeconds > 0)) throw new RangeError(`cache TTL must be positive (got ${ttlSeconds})`);
-    return Math.round(ttlSeconds * 1000);
+  private async invalidate(eviction: Eviction, strict: boolean): Promise<{ deleted: number; complete: boolean }> {
+    this.invalidations++;
+    if ('key' in eviction) this.memory.evict(eviction.key);
+    else this.memory.evictPrefix(eviction.prefix);
+    let deleted = 0;
+    let complete = true;
+    try {
+      deleted = await this.applyShared(eviction);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailable)) throw error;
+      this.errors++;
+      complete = false;
+      this.addPending(eviction);
+    }
+    try {
+      await this.store.publish(eviction);
+    } catch {
+      // other processes keep their copy at most CACHE_MEMORY_TTL_SECONDS, and drop all on reconnecting
+      this.errors++;
+      if (strict) complete = false;
+    }
+    return { deleted, complete };
   }
+
+  /** A key is replaced by a tombstone (so concurrent loads elsewhere do not write it back); a prefix is deleted. */
+  private async applyShared(eviction: Eviction): Promise<number> {
+    if ('prefix' in eviction) return this.store.deletePrefix(eviction.prefix);
+    const current = await this.store.get(eviction.key);
+    await this.store.set(eviction.key, TOMBSTONE, TOMBSTONE_TTL_MS);
+    return current !== undefined && !isTombstone(current) ? 1 : 0;
+  }
+
+  private addPending(eviction: Eviction): void {
+    if (this.pending.size >= MAX_PENDING) {
+      this.pendingAll = true;
+      this.pending.clear();
+    } else if (!this.pendingAll) {
+      this.pending.add('key' in eviction ? `k:${eviction.key}` : `p:${eviction.prefix}`);
+    }
+    this.retrying ??= setTimeout(() => void this.retryPending(), RETRY_MS).unref();
+  }
+
+  /** Applies the invalidations Redis missed; runs in the background, never on a reader's path. */
+  private async retryPending(): Promise<void> {
+    this.retrying = undefined;
+    try {
+      if (this.pendingAll) {
+        await this.store.deletePrefix('');
+        this.pendingAll = false;
+        this.logger.warn('Redis is back after invalidations were lost: flushed the cache');
+      }
+      for (const entry of [...this.pending]) {
+        await this.applyShared(entry.startsWith('k:') ? { key: entry.slice(2) } : { prefix: entry.slice(2) });
+        this.pending.delete(entry);
+      }
+    } catch {
+      this.errors++;
+    }
+    if (this.pendingAll || this.pending.size > 0) this.retrying = setTimeout(() => void this.retryPending(), RETRY_MS).unref();
+  }
+
+  /** False when Redis may still hold a value an invalidation could not remove. */
+  private trusted(key: string): boolean {
+    if (!this.sharedUsable || this.pendingAll) return false;
+    if (this.pending.size === 0) return true;
+    if (this.pending.has(`k:${key}`)) return false;
+    for (const entry of this.pending) if (entry.startsWith('p:') && key.startsWith(entry.slice(2))) return false;
+    return true;
+  }
+
+  private async read(key: string): Promise<unknown> {
+    try {
+      return await this.store.get(key);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailable)) throw error;
+      this.errors++;
+      return undefined;
+    }
+  }
+
+  private async write(key: string, value: unknown, ttl: number): Promise<void> {
+    try {
+      await this.store.set(key, value, ttl);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailable)) throw error;
+      this.errors++;
+    }
+  }
+}
+
+function ttlMs(ttlSeconds: number): number {
+  if (!(ttlSeconds > 0)) throw new RangeError(`cache TTL must be positive (got ${ttlSeconds})`);
+  return Math.round(ttlSeconds * 1000);
 }
 
 function isTombstone(value: unknown): boolean {
@@ -192,7 +267,6 @@ function isTombstone(value: unknown): boolean {
 
 function assertCacheable(value: unknown): void {
   const type = typeof value;
-  if (value === undefined || type === 'function' || type === 'symbol' || type === 'bigint') {
+  if (type === 'function' || type === 'symbol' || type === 'bigint')
     throw new TypeError(`only JSON values can be cached (got ${type})`);
-  }
 }

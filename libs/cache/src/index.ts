@@ -1,5 +1,3 @@
-export * from './cache.store.js';
-export * from './cache.service.js';
-export * from './redis.readiness.js';
 export * from './cache.module.js';
-export * from './near-cache.service.js';
+export * from './cache.service.js';
+export { CacheUnavailable, type CacheBackend, type Eviction } from './cache.repository.js';

@@ -140,7 +140,7 @@ export class AppConfig {
   };
   readonly admin!: { email: string; password?: string };
   readonly database!: DatabaseConfig;
-  readonly redis!: { url?: string; password?: string; required: boolean; cacheTtlSeconds: number };
+  readonly redis!: { url?: string; password?: string; required: boolean; cacheTtlSeconds: number; cacheMemoryTtlSeconds: number };
   readonly http!: {
     maxRequestBodySize: number;
     requestTimeoutMs: number;
@@ -280,6 +280,7 @@ export function parseConfig(env: Env): ConfigResult {
       password: read.string('REDIS_PASSWORD', true),
       required: read.boolean('REDIS_REQUIRED'),
       cacheTtlSeconds: read.int('CACHE_TTL_SECONDS', 1),
+      cacheMemoryTtlSeconds: read.int('CACHE_MEMORY_TTL_SECONDS', 1, 300),
     },
     http: {
       maxRequestBodySize: read.int('MAX_REQUEST_BODY_SIZE', 1024),

@@ -322,6 +322,14 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: 'Readiness fails (503) while Redis is down.',
   },
   { group: 'Cache', name: 'CACHE_TTL_SECONDS', kind: 'int', default: '3600', description: 'Default cache TTL.' },
+  {
+    group: 'Cache',
+    name: 'CACHE_MEMORY_TTL_SECONDS',
+    kind: 'int',
+    default: '15',
+    description:
+      'How long a process keeps its own copy of a hot value (who is calling, their record); evictions reach every process first, this only bounds a lost one.',
+  },
   // Monitoring
   { group: 'Monitoring', name: 'ENABLE_METRICS', kind: 'boolean', default: 'true', description: 'Serve Prometheus metrics.' },
   {

@@ -1,26 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AiService } from '@gad/ai';
+import { HealthService } from '@gad/health';
 import { MetricsService } from '@gad/observability';
 import { ConnectionSlots } from './connection-slots.repository.js';
 import type { SystemStatusDto } from './dto/server-events.dto.js';
-import { RedisService } from '@gad/redis';
 
-const PROBE_TIMEOUT_MS = 1500;
-
-/** The health summary admins see live: cheap probes only, each bounded, never throws. */
+/** The health summary admins see live: the readiness pings (each bounded), never throws. */
 @Injectable()
 export class SystemStatusService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly redis: RedisService,
+    private readonly health: HealthService,
     private readonly ai: AiService,
     private readonly metrics: MetricsService,
     private readonly slots: ConnectionSlots,
   ) {}
 
   async snapshot(): Promise<SystemStatusDto> {
-    const [database, redis, connections] = await Promise.all([this.database(), this.redisState(), this.slots.total()]);
+    const [{ database, redis }, connections] = await Promise.all([this.health.dependencies(), this.slots.total()]);
     return {
       database,
       redis,
@@ -30,26 +26,6 @@ export class SystemStatusService {
       timestamp: new Date().toISOString(),
     };
   }
-
-  private async database(): Promise<SystemStatusDto['database']> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
-    const ping = this.dataSource.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
-    try {
-      return (await Promise.race([ping, timeout])) ? 'up' : 'down';
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async redisState(): Promise<SystemStatusDto['redis']> {
-    if (!this.redis.enabled) return 'disabled';
-    return (await this.redis.ping(PROBE_TIMEOUT_MS)) ? 'up' : 'down';
-  }
-
   /** `failing` while the provider's latest outcome is a failure (this process's view). */
   private aiState(): SystemStatusDto['ai'] {
     const status = this.ai.providerStatus();

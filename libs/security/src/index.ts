@@ -9,4 +9,3 @@ export * from './compression.js';
 export * from './static-assets.js';
 export * from './asset-url.js';
 export * from './request-timeout.js';
-export * from './cached-reflector.js';

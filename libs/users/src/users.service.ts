@@ -1,24 +1,18 @@
 import { ConflictException, HttpStatus, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
-import { CacheService, NearCache } from '@gad/cache';
+import { CacheService } from '@gad/cache';
 import { AuditService } from '@gad/audit';
 import { ProblemException } from '@gad/observability';
-import type { Role } from '@gad/access';
+import { isAdmin, type AuthenticatedUser } from '@gad/access';
 import { PasswordService } from './password.service.js';
 import { UsersRepository, type UserChanges } from './users.repository.js';
 import { UserEvents } from './user-events.js';
 import { UserDto, type UserPageDto } from './dto/user.dto.js';
 import type { CreateUserDto, UpdateUserDto } from './dto/user-input.dto.js';
-import type { UserEntity } from './entities/user.entity.js';
+import { roleNamesOf, type UserEntity } from './entities/user.entity.js';
 import { type ClientContext } from '@gad/access';
 
 /** Who asks: the service checks rights itself, not only the guards. */
-export interface Actor {
-  id: string;
-  roles: Role[];
-  isSuperuser: boolean;
-}
-
-const isAdmin = (actor: Actor): boolean => actor.isSuperuser || actor.roles.includes('admin');
+export type Actor = Pick<AuthenticatedUser, 'id' | 'roles' | 'isSuperuser'>;
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -28,29 +22,26 @@ export class UsersService implements OnModuleInit {
     private readonly events: UserEvents,
     private readonly audit: AuditService,
     private readonly cache: CacheService,
-    private readonly near: NearCache,
   ) {}
 
   onModuleInit(): void {
-    // every write publishes an event: the cached copies (this process's and every other's through
-    // NearCache, and Redis's) go before the writing request answers
+    // every write publishes an event: the cached copies (every process's and Redis's) go before the
+    // writing request answers
     this.events.subscribe(async (event) => {
-      if (event.type === 'user.created') return;
-      const key = userKey(event.userId);
-      await Promise.all([this.near.evict(key), this.cache.del(key)]);
+      if (event.type !== 'user.created') await this.cache.forget(userKey(event.userId));
     });
   }
 
   /** An admin reads anyone; anyone else only themselves. Others' ids answer exactly like missing ones. */
   async get(actor: Actor, id: string): Promise<UserDto> {
     if (!isAdmin(actor) && actor.id !== id) throw this.notFound();
-    // read through this process's memory, then the shared cache (the seed's get_with_cache), JSON only
-    const key = userKey(id);
-    const user = await this.near.wrap(key, NEAR_TTL_MS, () =>
-      this.cache.wrap(key, async () => {
+    const user = await this.cache.remember(
+      userKey(id),
+      async () => {
         const found = await this.users.findById(id);
         return found ? UserDto.from(found) : null;
-      }),
+      },
+      { memory: true },
     );
     if (!user) throw this.notFound();
     return user;
@@ -135,7 +126,7 @@ export class UsersService implements OnModuleInit {
         type: 'user.updated',
         userId: id,
         changed: Object.keys(changed),
-        roles: updated.roles.map((r) => r.name as Role),
+        roles: roleNamesOf(updated),
         isActive: updated.isActive,
       });
     }
@@ -155,7 +146,7 @@ export class UsersService implements OnModuleInit {
       type: 'user.updated',
       userId: actor.id,
       changed: ['full_name'],
-      roles: updated.roles.map((r) => r.name as Role),
+      roles: roleNamesOf(updated),
       isActive: updated.isActive,
     });
     await this.audit.record(
@@ -243,8 +234,6 @@ export class UsersService implements OnModuleInit {
 }
 
 const userKey = (id: string): string => `user:${id}`;
-/** As long as a signed-in user's own record may be served from memory (evictions reach every process first). */
-const NEAR_TTL_MS = 15_000;
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';

@@ -1,4 +1,3 @@
-import { NearCache } from '@gad/cache';
 import { Counters } from '@gad/limits';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/databases.js';
 import { adminSession, call, createUser, type Session } from '../support/http.js';
@@ -154,13 +153,13 @@ describe('Redis outage under load', () => {
       (await call('GET', `${t.api}/users/${adminId}`, undefined, { token: admin.token, headers: fresh() })).status;
     const before = await stats();
     let after = before;
-    for (let i = 0; i < 10 && after.hits <= before.hits; i++) {
+    // B dropped its memory copies when its subscription came back, so its reads reach Redis
+    for (let i = 0; i < 10 && after.tiers.shared.hits <= before.tiers.shared.hits; i++) {
       expect(await readOn(a)).toBe(200);
-      await b.app.get(NearCache).evict(`user:${adminId}`);
       expect(await readOn(b)).toBe(200);
       after = await stats();
     }
-    const hitsResumed = after.hits > before.hits && after.errors === before.errors;
+    const hitsResumed = after.tiers.shared.hits > before.tiers.shared.hits && after.errors === before.errors;
     const storageErrors = apps.map((t) => t.app.get(Counters).fallbackCount);
     for (const t of apps) await call('GET', `${t.api}/users/me`, undefined, { token: operator.session.token, headers: fresh() });
     const limiterBackOnRedis = apps.every((t, n) => t.app.get(Counters).fallbackCount === storageErrors[n]);

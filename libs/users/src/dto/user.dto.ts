@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ROLES, type Role } from '@gad/access';
-import type { UserEntity } from '../entities/user.entity.js';
+import { roleNamesOf, type UserEntity } from '../entities/user.entity.js';
 
 /** A user as clients see it. The password hash never leaves the service layer. */
 export class UserDto {
@@ -21,7 +21,7 @@ export class UserDto {
       full_name: user.fullName,
       is_active: user.isActive,
       is_superuser: user.isSuperuser,
-      roles: (user.roles ?? []).map((r) => r.name as Role).sort(),
+      roles: roleNamesOf(user),
       must_change_password: user.mustChangePassword,
       created_at: user.createdAt.toISOString(),
       updated_at: user.updatedAt.toISOString(),

@@ -9,6 +9,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { Role } from '@gad/access';
 import { RoleEntity } from './role.entity.js';
 
 // Indexes and constraints mirror the migrations (their only author), so `migration:generate` sees no difference.
@@ -53,4 +54,9 @@ export class UserEntity {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+}
+
+/** A user's role names, sorted: the one mapping from role rows to the vocabulary. */
+export function roleNamesOf(user: Pick<UserEntity, 'roles'>): Role[] {
+  return (user.roles ?? []).map((r) => r.name as Role).sort();
 }
