@@ -196,7 +196,7 @@ describe('cache', () => {
       await redis.start();
       proxy = new TcpProxy('127.0.0.1', redis.port);
       const port = await proxy.start();
-      t = await startApp({ DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${port}` }, probes);
+      t = await startApp({ DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_CALLS: '100000' }, probes);
       admin = await adminSession(t.api);
     });
 
