@@ -3,7 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AiModule } from '@gad/ai';
 import { AuditModule } from '@gad/audit';
 import { AuthModule } from '@gad/auth';
-import { AppConfig, ConfigModule } from '@gad/config';
+import { AppConfigModule, type Configuration } from '@gad/config';
 import { CacheModule } from '@gad/cache';
 import { DatabaseModule } from '@gad/database';
 import { HealthModule } from '@gad/health';
@@ -18,11 +18,11 @@ export type ModuleImport = Type | DynamicModule | Promise<DynamicModule> | Forwa
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, extra: ModuleImport[] = []): DynamicModule {
+  static register(config: Configuration, extra: ModuleImport[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config),
         ScheduleModule.forRoot(), // retention jobs (AI interactions, ended sessions)
         LoggingModule,
         MetricsModule,

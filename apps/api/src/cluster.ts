@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { setupPrimary as setupSocketIoPrimary } from '@socket.io/cluster-adapter';
 import { AggregatorRegistry } from 'prom-client';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { WORKER_MESSAGES, type WorkerMessage } from '@gad/observability';
 
 const CRASH_WINDOW_MS = 10_000;
@@ -12,15 +12,15 @@ const CRASH_LIMIT = 5;
  * replaces one that dies or asks to be recycled (MAX_REQUESTS), aggregates their Prometheus metrics,
  * and on SIGTERM passes the signal on and waits for every worker to drain.
  */
-export function runPrimary(config: AppConfig): void {
+export function runPrimary(config: Configuration): void {
   const aggregator = new AggregatorRegistry();
   setupSocketIoPrimary();
   let stopping = false;
   const crashes: number[] = [];
 
   const fork = (): Worker => cluster.fork();
-  for (let i = 0; i < config.http.workers; i++) fork();
-  console.log(`primary ${process.pid}: ${config.http.workers} workers serving ${config.app.host}:${config.app.port}`);
+  for (let i = 0; i < config.cluster.workers; i++) fork();
+  console.log(`primary ${process.pid}: ${config.cluster.workers} workers serving ${config.app.host}:${config.app.port}`);
 
   cluster.on('message', (worker: Worker, message: WorkerMessage) => {
     if (message?.type === WORKER_MESSAGES.metricsRequest) {
@@ -52,7 +52,7 @@ export function runPrimary(config: AppConfig): void {
     const deadline = setTimeout(() => {
       console.error('primary: workers did not stop within the grace period');
       process.exit(1);
-    }, config.http.shutdownTimeoutMs + 5000);
+    }, config.cluster.shutdownTimeoutMs + 5000);
     deadline.unref();
     const check = setInterval(() => {
       if (Object.keys(cluster.workers ?? {}).length === 0) {

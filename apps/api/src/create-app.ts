@@ -9,7 +9,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { HealthService } from '@gad/health';
 import { RealtimeIoAdapter } from '@gad/realtime';
 import {
@@ -44,10 +44,10 @@ export interface CreateAppOptions {
   dashboardDir?: string;
 }
 
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: Configuration, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     // who the client is: request.ip and request.protocol read X-Forwarded-* only from a trusted hop
-    trustProxy: compileTrustedProxies(config.security.trustedProxyHosts),
+    trustProxy: compileTrustedProxies(config.http.trustedProxyHosts),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     genReqId: (req: IncomingMessage) => assignRequestId(req),
     requestIdHeader: false,
@@ -64,16 +64,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   // The edge, in order (after CORS, so browsers can read every refusal): the request id
   // and security headers on every answer, then HTTPS, then what the client may send.
-  await registerCors(fastify, config);
+  await registerCors(fastify, config.http);
   const headers = securityHeaders(config, { swaggerUi: `/${SWAGGER_UI_PATH}` });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     headers(request, reply, done);
   });
-  if (config.security.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
+  if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
   fastify.addHook('onRequest', checkBodyHeaders(config));
   recordHttpMetrics(fastify, app.get(MetricsService));
-  logRequests(fastify, config);
+  logRequests(fastify, config.app);
   limitRequestTime(fastify, config.http.requestTimeoutMs);
   registerBodyParsers(fastify, config);
   await app.register(fastifyCompress as never, compressionOptions);
@@ -88,12 +88,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     );
   }
   if (config.metrics.enabled) {
-    fastify.get(config.metrics.path, metricsEndpoint(app.get(MetricsService), config));
+    fastify.get(config.metrics.path, metricsEndpoint(app.get(MetricsService), config.metrics));
   }
 
   app.setGlobalPrefix(config.app.apiPrefix);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter(config));
+  app.useGlobalFilters(new ProblemDetailsFilter(config.app));
 
   // built on the first request for the docs, not at boot: faster boot, a smaller idle footprint
   let document: OpenAPIObject | undefined;
@@ -104,7 +104,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     swaggerOptions: { persistAuthorization: false },
   });
 
-  app.useWebSocketAdapter(await RealtimeIoAdapter.create(app));
+  app.useWebSocketAdapter(await RealtimeIoAdapter.create(app, config));
   await app.init();
   applyServerTimeouts(app.getHttpServer() as Server, config);
   return app;
@@ -116,11 +116,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
  * idle keep-alive sockets close after KEEP_ALIVE_TIMEOUT, and MAX_CONNECTIONS caps HTTP connections
  * per worker, besides up to WS_MAX_CONNECTIONS sockets.
  */
-export function applyServerTimeouts(server: Server, config: AppConfig): void {
+export function applyServerTimeouts(server: Server, config: Configuration): void {
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.headersTimeoutMs;
   // Node times only the receiving of a request (headers and body), never the handler, which the
-  // interceptor bounds: no extra allowance here, or a slow body would get 5 s more than configured.
+  // request-timeout sweep bounds: no extra allowance here, or a slow body would get 5 s more than configured.
   server.requestTimeout = config.http.requestTimeoutMs;
   // A socket is a connection too: without room for them, sockets at WS_MAX_CONNECTIONS would take
   // every connection, so HTTP requests and the next socket were dropped unanswered instead of the
@@ -165,7 +165,7 @@ function projectRoot(): string {
   return dir;
 }
 
-export function buildOpenApiDocument(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
+export function buildOpenApiDocument(app: NestFastifyApplication, config: Configuration): OpenAPIObject {
   const options = new DocumentBuilder()
     .setTitle(config.app.name)
     .setVersion(config.app.version)

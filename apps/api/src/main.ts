@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { ConfigError, readEnvironment, type AppConfig } from '@gad/config';
+import { ConfigError, readConfiguration, type Configuration } from '@gad/config';
 import { WORKER_MESSAGES } from '@gad/observability';
 import { runPrimary } from './cluster.js';
 import { createApp, SWAGGER_UI_PATH } from './create-app.js';
 import { gracefulShutdown } from './shutdown.js';
 
-async function serve(config: AppConfig): Promise<void> {
+async function serve(config: Configuration): Promise<void> {
   const app = await createApp(config);
   const server = await app.listen(config.app.port, config.app.host);
-  if (cluster.isWorker && config.http.maxRequests > 0) recycleAfter(server, config);
+  if (cluster.isWorker && config.cluster.maxRequests > 0) recycleAfter(server, config);
 
   const shutdown = gracefulShutdown(app, config);
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -25,8 +25,8 @@ async function serve(config: AppConfig): Promise<void> {
 }
 
 /** MAX_REQUESTS (+ jitter), like gunicorn: the primary starts a replacement, then stops this worker gracefully. */
-function recycleAfter(server: import('node:http').Server, config: AppConfig): void {
-  const limit = config.http.maxRequests + Math.floor(Math.random() * (config.http.maxRequestsJitter + 1));
+function recycleAfter(server: import('node:http').Server, config: Configuration): void {
+  const limit = config.cluster.maxRequests + Math.floor(Math.random() * (config.cluster.maxRequestsJitter + 1));
   let served = 0;
   server.on('request', () => {
     served += 1;
@@ -34,11 +34,11 @@ function recycleAfter(server: import('node:http').Server, config: AppConfig): vo
   });
 }
 
-function printBanner(config: AppConfig, port: number): void {
+function printBanner(config: Configuration, port: number): void {
   const base = `http://${config.app.host === '0.0.0.0' ? 'localhost' : config.app.host}:${port}`;
   console.log(
     [
-      `${config.app.name} ${config.app.version} (${config.environment}) listening on ${config.app.host}:${port}`,
+      `${config.app.name} ${config.app.version} (${config.app.environment}) listening on ${config.app.host}:${port}`,
       `  API      ${base}${config.app.apiPrefix}`,
       `  Swagger  ${base}/${SWAGGER_UI_PATH}`,
       `  Health   ${base}${config.app.apiPrefix}/health  (ready: ${config.app.apiPrefix}/health/ready)`,
@@ -47,14 +47,15 @@ function printBanner(config: AppConfig, port: number): void {
   );
 }
 
-const { config, problems, warnings } = readEnvironment();
+// validated here, before Nest starts (and before the primary forks): every problem is listed at once
+const { configuration: config, problems, warnings } = readConfiguration();
 if (problems.length > 0) {
   console.error(new ConfigError(problems).message);
   process.exit(1);
 }
 if (cluster.isPrimary) for (const warning of warnings) console.warn(`config warning: ${warning}`);
 
-if (cluster.isPrimary && config.http.workers > 1) {
+if (cluster.isPrimary && config.cluster.workers > 1) {
   if (config.database.embedded) {
     console.error('WORKERS > 1 needs PostgreSQL: the embedded PGlite database belongs to one process');
     process.exit(1);

@@ -3,13 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { configFrom } from '@gad/config';
+import { configurationFrom } from '@gad/config';
 import { buildOpenApiDocument, createApp } from './create-app.js';
 
 /** The OpenAPI document for the default configuration, built from a throwaway embedded app. */
 export async function openApiDocument(): Promise<OpenAPIObject> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gad-openapi-'));
-  const config = configFrom({
+  const config = configurationFrom({
     ENVIRONMENT: 'test',
     LOG_LEVEL: 'CRITICAL',
     DATA_DIR: dataDir,

@@ -1,7 +1,7 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { LifecycleService } from '@gad/health';
 
 export interface ShutdownHooks {
@@ -14,7 +14,7 @@ export interface ShutdownHooks {
  */
 export function gracefulShutdown(
   app: INestApplication,
-  config: AppConfig,
+  config: Configuration,
   hooks: ShutdownHooks = { exit: (code) => process.exit(code) },
 ): (signal: string) => Promise<void> {
   const logger = new Logger('Shutdown');
@@ -29,11 +29,11 @@ export function gracefulShutdown(
   return (signal: string) => {
     stopping ??= (async () => {
       app.get(LifecycleService).beginShutdown();
-      logger.log(`${signal} received: draining in-flight requests (up to ${config.http.shutdownTimeoutMs} ms)`);
+      logger.log(`${signal} received: draining in-flight requests (up to ${config.cluster.shutdownTimeoutMs} ms)`);
       const deadline = setTimeout(() => {
         logger.error('shutdown grace period expired with requests still open');
         hooks.exit(1);
-      }, config.http.shutdownTimeoutMs);
+      }, config.cluster.shutdownTimeoutMs);
       deadline.unref();
       try {
         await drain(server, () => inFlight);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openApiDocument } from '../src/openapi-document.js';
-import { configTable, envExample } from '../src/config-table.js';
+import { configTable, envExample } from '@gad/config';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { configFrom } from '@gad/config';
+import { configurationFrom } from '@gad/config';
 import { Counters } from '@gad/limits';
 import { MetricsService } from '@gad/observability';
 import { RedisService } from '@gad/redis';
@@ -8,11 +8,13 @@ import { TEST_REDIS_URL, baseEnv } from './support/test-env.js';
 
 /** The one counter primitive against real Redis: two "processes" sharing it, one of which dies; and an outage. */
 describe('Counters (Redis)', () => {
-  const config = configFrom(baseEnv({ REDIS_URL: TEST_REDIS_URL, PROJECT_NAME: `GAD_LIMITS_${randomBytes(4).toString('hex')}` }));
-  const redis = new RedisService(config);
-  const a = new Counters(redis, config, new MetricsService(config));
-  const b = new Counters(redis, config, new MetricsService(config));
-  const owners = `${config.app.name}:${config.environment}:{limits}:owners`;
+  const config = configurationFrom(
+    baseEnv({ REDIS_URL: TEST_REDIS_URL, PROJECT_NAME: `GAD_LIMITS_${randomBytes(4).toString('hex')}` }),
+  );
+  const redis = new RedisService(config.redis);
+  const a = new Counters(redis, config.app, new MetricsService(config.app));
+  const b = new Counters(redis, config.app, new MetricsService(config.app));
+  const owners = `${config.app.keyNamespace}{limits}:owners`;
 
   beforeAll(async () => {
     await redis.onModuleInit();
@@ -71,11 +73,11 @@ describe('Counters when Redis fails', () => {
 
   it('fails open to this process (still limiting), counts each fallback, and returns to Redis', async () => {
     await server.start();
-    const config = configFrom(baseEnv({ REDIS_URL: server.url }));
-    const redis = new RedisService(config);
+    const config = configurationFrom(baseEnv({ REDIS_URL: server.url }));
+    const redis = new RedisService(config.redis);
     await redis.onModuleInit();
-    const metrics = new MetricsService(config);
-    const counters = new Counters(redis, config, metrics);
+    const metrics = new MetricsService(config.app);
+    const counters = new Counters(redis, config.app, metrics);
     try {
       const claim = [{ key: 'outage', limit: 2 }];
       expect(await counters.take('test', claim, 60_000)).toMatchObject({ ok: true, counts: [1] });
@@ -92,7 +94,7 @@ describe('Counters when Redis fails', () => {
       const before = counters.fallbackCount;
       expect(await counters.take('test', [{ key: 'back', limit: 5 }], 60_000)).toMatchObject({ ok: true, counts: [1] });
       expect(counters.fallbackCount).toBe(before);
-      expect(await redis.run((c) => c.exists(`${config.app.name}:${config.environment}:{limits}:back`))).toBe(1);
+      expect(await redis.run((c) => c.exists(`${config.app.keyNamespace}{limits}:back`))).toBe(1);
     } finally {
       await counters.onApplicationShutdown();
       await redis.onApplicationShutdown();

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { configFrom } from '@gad/config';
+import { configurationFrom } from '@gad/config';
 import { buildDataSourceOptions, runPendingMigrations } from '@gad/database';
 import { SCHEMA } from '../src/schema.js';
 import { MIGRATIONS } from '../../../migrations/index.js';
@@ -32,7 +32,7 @@ async function upAndDown(ds: DataSource): Promise<void> {
 describe('migrations', () => {
   it('go up and down on PostgreSQL', async () => {
     const db: ThrowawayDatabase = await createThrowawayDatabase();
-    const ds = new DataSource(buildDataSourceOptions(configFrom(baseEnv({ DATABASE_URL: db.url })), SCHEMA));
+    const ds = new DataSource(buildDataSourceOptions(configurationFrom(baseEnv({ DATABASE_URL: db.url })), SCHEMA));
     try {
       await ds.initialize();
       await upAndDown(ds);
@@ -44,7 +44,7 @@ describe('migrations', () => {
 
   it('leave nothing for migration:generate to do: the entities describe exactly the migrated schema', async () => {
     const db = await createThrowawayDatabase();
-    const ds = new DataSource(buildDataSourceOptions(configFrom(baseEnv({ DATABASE_URL: db.url })), SCHEMA));
+    const ds = new DataSource(buildDataSourceOptions(configurationFrom(baseEnv({ DATABASE_URL: db.url })), SCHEMA));
     try {
       await ds.initialize();
       await runPendingMigrations(ds);
@@ -57,7 +57,7 @@ describe('migrations', () => {
   });
 
   it('go up and down on embedded PGlite', async () => {
-    const ds = new DataSource(buildDataSourceOptions(configFrom(baseEnv({ DATA_DIR: tempDir() })), SCHEMA));
+    const ds = new DataSource(buildDataSourceOptions(configurationFrom(baseEnv({ DATA_DIR: tempDir() })), SCHEMA));
     try {
       await ds.initialize();
       await upAndDown(ds);
@@ -68,7 +68,7 @@ describe('migrations', () => {
 
   it('serialise replicas that migrate at the same time', async () => {
     const db = await createThrowawayDatabase();
-    const options = buildDataSourceOptions(configFrom(baseEnv({ DATABASE_URL: db.url })), SCHEMA);
+    const options = buildDataSourceOptions(configurationFrom(baseEnv({ DATABASE_URL: db.url })), SCHEMA);
     const replicas = [new DataSource(options), new DataSource(options), new DataSource(options)];
     try {
       await Promise.all(replicas.map((r) => r.initialize()));

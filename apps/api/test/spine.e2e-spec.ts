@@ -4,7 +4,7 @@ import { startApp, type TestApp } from './support/test-app.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { gracefulShutdown } from '../src/shutdown.js';
 import { createApp } from '../src/create-app.js';
-import { configFrom } from '@gad/config';
+import { configurationFrom } from '@gad/config';
 import { baseEnv } from './support/test-env.js';
 import { Public } from '@gad/access';
 
@@ -32,13 +32,13 @@ describe('spine on PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createThrowawayDatabase();
-    const app = await createApp(configFrom(baseEnv({ DATABASE_URL: db.url })), { imports: [ProbeModule] });
+    const app = await createApp(configurationFrom(baseEnv({ DATABASE_URL: db.url })), { imports: [ProbeModule] });
     const server = await app.listen(0, '127.0.0.1');
     const address = server.address();
     const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     t = {
       app,
-      config: app.get((await import('@gad/config')).AppConfig),
+      config: configurationFrom(baseEnv({ DATABASE_URL: db.url })),
       origin,
       api: `${origin}/api/v1`,
       close: () => app.close(),
@@ -218,7 +218,7 @@ describe('graceful shutdown', () => {
   });
 
   it('flips readiness, finishes the in-flight request, refuses new connections, then exits 0', async () => {
-    const config = configFrom(baseEnv({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_SECONDS: '5' }));
+    const config = configurationFrom(baseEnv({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_SECONDS: '5' }));
     const app = await createApp(config, { imports: [ProbeModule] });
     const server = await app.listen(0, '127.0.0.1');
     const address = server.address();

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { ClientOptions, OpenAI } from 'openai';
-import { AppConfig } from '@gad/config';
+import { aiConfig } from '@gad/config';
 import type { FallbackCause } from './fallbacks.js';
 
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -62,18 +63,18 @@ export class AiProviderClient {
   private client?: Promise<OpenAI>;
   readonly model: string;
 
-  constructor(config: AppConfig) {
-    this.model = config.ai.model;
-    if (!config.ai.configured) return;
+  constructor(@Inject(aiConfig.KEY) config: ConfigType<typeof aiConfig>) {
+    this.model = config.model;
+    if (!config.configured) return;
     this.options = {
-      apiKey: config.ai.apiKey ?? KEYLESS_PLACEHOLDER,
-      baseURL: config.ai.baseUrl ?? OPENAI_DEFAULT_BASE_URL,
-      // explicit nulls: the SDK would otherwise read these from process.env behind AppConfig's back
+      apiKey: config.apiKey ?? KEYLESS_PLACEHOLDER,
+      baseURL: config.baseUrl ?? OPENAI_DEFAULT_BASE_URL,
+      // explicit nulls: the SDK would otherwise read these from process.env behind the config's back
       adminAPIKey: null,
       organization: null,
       project: null,
       webhookSecret: null,
-      timeout: Math.max(1, Math.ceil(config.ai.requestTimeoutMs)),
+      timeout: Math.max(1, Math.ceil(config.requestTimeoutMs)),
       maxRetries: 0,
       logLevel: 'off',
     };

@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { AppConfig } from '@gad/config';
+import { aiConfig } from '@gad/config';
 import { AiInteractionRepository } from './ai-interaction.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -11,7 +12,7 @@ export class AiRetentionService {
   private readonly logger = new Logger('AI');
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(aiConfig.KEY) private readonly config: ConfigType<typeof aiConfig>,
     private readonly interactions: AiInteractionRepository,
   ) {}
 
@@ -26,7 +27,7 @@ export class AiRetentionService {
 
   /** Returns how many records were deleted. */
   async purge(now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.config.ai.logRetentionDays * DAY_MS);
+    const cutoff = new Date(now.getTime() - this.config.logRetentionDays * DAY_MS);
     const deleted = await this.interactions.deleteOlderThan(cutoff);
     if (deleted > 0) this.logger.log({ deleted, cutoff: cutoff.toISOString() }, 'purged old AI interactions');
     return deleted;

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { configFrom } from '@gad/config';
+import { configurationFrom } from '@gad/config';
 import type { AiInteractionRepository } from './ai-interaction.repository.js';
 import type { AiProviderClient } from './ai-provider.client.js';
 import { AiService, excerptOf } from './ai.service.js';
@@ -19,10 +19,10 @@ describe('AiService', () => {
     logged.length = 0;
   });
 
-  const config = configFrom({ ENVIRONMENT: 'test', AI_MAX_MESSAGE_LENGTH: '10', OPENAI_MAX_TOKENS: '100' });
+  const config = configurationFrom({ ENVIRONMENT: 'test', AI_MAX_MESSAGE_LENGTH: '10', OPENAI_MAX_TOKENS: '100' });
   const insert = jest.fn(async () => undefined);
   const service = new AiService(
-    config,
+    config.ai,
     { configured: false, model: 'gpt-4' } as unknown as AiProviderClient,
     { backend: 'memory' } as unknown as RateWindowRepository,
     { insert } as unknown as AiInteractionRepository,

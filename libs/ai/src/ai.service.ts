@@ -1,6 +1,7 @@
-import { Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
-import { AppConfig } from '@gad/config';
+import { aiConfig } from '@gad/config';
 import { MetricsService, type FieldError } from '@gad/observability';
 import type { Histogram } from 'prom-client';
 import { AiInteractionRepository } from './ai-interaction.repository.js';
@@ -99,13 +100,13 @@ export class AiService implements BeforeApplicationShutdown {
   };
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(aiConfig.KEY) private readonly config: ConfigType<typeof aiConfig>,
     private readonly provider: AiProviderClient,
     private readonly window: RateWindowRepository,
     private readonly interactions: AiInteractionRepository,
     @Optional() metrics?: MetricsService,
   ) {
-    const max = config.ai.maxConcurrentRequests;
+    const max = config.maxConcurrentRequests;
     this.limiter = new ConcurrencyLimiter(max, max * WAITERS_PER_SLOT);
     this.duration = metrics?.histogram(
       'ai_chat_duration_seconds',
@@ -135,12 +136,12 @@ export class AiService implements BeforeApplicationShutdown {
     if (typeof input.message === 'string') {
       const length = [...input.message].length;
       if (input.message.trim() === '') errors.push({ field: 'message', message: 'message must not be blank' });
-      else if (length > this.config.ai.maxMessageLength) {
-        errors.push({ field: 'message', message: `message must be at most ${this.config.ai.maxMessageLength} characters` });
+      else if (length > this.config.maxMessageLength) {
+        errors.push({ field: 'message', message: `message must be at most ${this.config.maxMessageLength} characters` });
       }
     }
-    if (typeof input.max_tokens === 'number' && input.max_tokens > this.config.ai.maxTokens) {
-      errors.push({ field: 'max_tokens', message: `max_tokens must not be greater than ${this.config.ai.maxTokens}` });
+    if (typeof input.max_tokens === 'number' && input.max_tokens > this.config.maxTokens) {
+      errors.push({ field: 'max_tokens', message: `max_tokens must not be greater than ${this.config.maxTokens}` });
     }
     return errors;
   }
@@ -203,7 +204,7 @@ export class AiService implements BeforeApplicationShutdown {
   ): AsyncGenerator<ChatStreamEvent, void, undefined> {
     const startedAt = performance.now();
     this.counters.requests++;
-    const budget = new CallBudget(this.config.ai.requestTimeoutMs, context.signal);
+    const budget = new CallBudget(this.config.requestTimeoutMs, context.signal);
     const outcome: Outcome = { text: '', usage: NO_USAGE, upstream: false };
     let completed = false;
     let release: (() => void) | undefined;
@@ -227,8 +228,8 @@ export class AiService implements BeforeApplicationShutdown {
           const callStartedAt = performance.now();
           const request: ProviderRequest = {
             message: input.message,
-            maxTokens: input.maxTokens ?? this.config.ai.maxTokens,
-            temperature: input.temperature ?? this.config.ai.temperature,
+            maxTokens: input.maxTokens ?? this.config.maxTokens,
+            temperature: input.temperature ?? this.config.temperature,
             // our own deadline (the budget's signal) decides and classifies; the SDK's timer is only a backstop,
             // set later so that on a loaded machine it cannot fire first with a different error
             timeoutMs: budget.remainingMs + SDK_TIMEOUT_SLACK_MS,

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@gad/config';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { aiConfig } from '@gad/config';
 import { Counters } from '@gad/limits';
 
 export const WINDOW_MS = 60_000;
@@ -18,15 +19,15 @@ export class RateWindowRepository {
   backend: 'redis' | 'memory';
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(aiConfig.KEY) private readonly config: ConfigType<typeof aiConfig>,
     private readonly counters: Counters,
   ) {
     this.backend = counters.shared ? 'redis' : 'memory';
   }
 
   async acquire(userId: string | null): Promise<WindowDecision> {
-    const claims = [{ key: 'ai:global', limit: this.config.ai.maxRequestsPerMinute }];
-    if (userId) claims.push({ key: `ai:user:${userId}`, limit: this.config.ai.userMaxRequestsPerMinute });
+    const claims = [{ key: 'ai:global', limit: this.config.maxRequestsPerMinute }];
+    if (userId) claims.push({ key: `ai:user:${userId}`, limit: this.config.userMaxRequestsPerMinute });
     const taken = await this.counters.take('ai', claims, WINDOW_MS);
     this.backend = taken.store;
     if (!taken.ok) return { allowed: false, scope: taken.full === 0 ? 'global' : 'user' };

@@ -1,6 +1,7 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import { AppConfig } from '@gad/config';
+import { appConfig, authConfig } from '@gad/config';
 import { UsersService } from '@gad/users';
 
 /** Creates the first admin (superuser, must change password) when that email has no account. Idempotent. */
@@ -9,7 +10,8 @@ export class AdminSeedService implements OnApplicationBootstrap {
   private readonly logger = new Logger('AdminSeed');
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
     private readonly users: UsersService,
   ) {}
 
@@ -21,11 +23,11 @@ export class AdminSeedService implements OnApplicationBootstrap {
   }
 
   async seed(): Promise<boolean> {
-    const { email } = this.config.admin;
-    let password = this.config.admin.password;
+    const email = this.auth.adminEmail;
+    let password = this.auth.adminPassword;
     const generated = !password;
     if (!password) {
-      if (this.config.isProduction) throw new Error('ADMIN_PASSWORD is required in production');
+      if (this.app.isProduction) throw new Error('ADMIN_PASSWORD is required in production');
       password = randomBytes(12).toString('base64url');
     }
     let created: boolean;

@@ -1,7 +1,7 @@
 import { serialize, type SerializeOptions } from 'cookie';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 
 export const ACCESS_COOKIE = 'access_token';
 export const REFRESH_COOKIE = 'refresh_token';
@@ -24,10 +24,10 @@ export function readCookie(req: { headers: IncomingHttpHeaders }, name: string):
 }
 
 export class AuthCookies {
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: Pick<Configuration, 'app' | 'auth'>) {}
 
   private base(path: string): SerializeOptions {
-    return { httpOnly: true, sameSite: 'strict', secure: this.config.security.secureCookies, path };
+    return { httpOnly: true, sameSite: 'strict', secure: this.config.auth.secureCookies, path };
   }
 
   get refreshPath(): string {

@@ -1,4 +1,5 @@
-import { Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Inject, Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -12,7 +13,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
-import { AppConfig } from '@gad/config';
+import { appConfig, authConfig } from '@gad/config';
 import { AuthCookies, REFRESH_COOKIE, bearerToken, readCookie, ACCESS_COOKIE } from './auth-cookies.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
@@ -34,9 +35,10 @@ export class AuthController {
 
   constructor(
     private readonly auth: AuthService,
-    config: AppConfig,
+    @Inject(appConfig.KEY) app: ConfigType<typeof appConfig>,
+    @Inject(authConfig.KEY) settings: ConfigType<typeof authConfig>,
   ) {
-    this.cookies = new AuthCookies(config);
+    this.cookies = new AuthCookies({ app, auth: settings });
   }
 
   @Post('login')

@@ -1,6 +1,7 @@
-import { HttpStatus, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { Counter } from 'prom-client';
-import { AppConfig } from '@gad/config';
+import { authConfig } from '@gad/config';
 import { AuditService } from '@gad/audit';
 import { MetricsService, ProblemException } from '@gad/observability';
 import { rateLimitRejections } from '@gad/limits';
@@ -37,7 +38,7 @@ export class AuthService implements OnModuleInit {
   private readonly refreshTtlMs: number;
 
   constructor(
-    config: AppConfig,
+    @Inject(authConfig.KEY) settings: ConfigType<typeof authConfig>,
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsRepository,
@@ -48,7 +49,7 @@ export class AuthService implements OnModuleInit {
     private readonly cache: CacheService,
     @Optional() metrics?: MetricsService,
   ) {
-    this.refreshTtlMs = config.security.refreshTokenExpireDays * 86_400_000;
+    this.refreshTtlMs = settings.refreshTokenExpireDays * 86_400_000;
     this.rejections = metrics && rateLimitRejections(metrics);
   }
 

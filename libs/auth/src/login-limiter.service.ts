@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@gad/config';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '@gad/config';
 import { Counters } from '@gad/limits';
 
 export interface LoginKeys {
@@ -19,11 +20,11 @@ export class LoginLimiterService {
   private readonly windowMs: number;
 
   constructor(
-    config: AppConfig,
+    @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
     private readonly counters: Counters,
   ) {
-    this.max = config.security.loginMaxAttempts;
-    this.windowMs = config.security.loginWindowSeconds * 1000;
+    this.max = auth.loginMaxAttempts;
+    this.windowMs = auth.loginWindowSeconds * 1000;
   }
 
   static keys(ip: string, email: string): LoginKeys {

@@ -1,7 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
-import { AppConfig } from '@gad/config';
+import { authConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
 import { type Role } from '@gad/access';
 
@@ -32,10 +33,10 @@ export class TokenService {
 
   constructor(
     private readonly jwt: JwtService,
-    private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {
-    this.accessTtlSeconds = config.security.accessTokenExpireMinutes * 60;
-    this.key = createSecretKey(Buffer.from(config.security.secretKey, 'utf8')) as unknown as string;
+    this.accessTtlSeconds = config.accessTokenExpireMinutes * 60;
+    this.key = createSecretKey(Buffer.from(config.secretKey, 'utf8')) as unknown as string;
   }
 
   /** The verification every access token gets, over HTTP and sockets alike. */
@@ -43,7 +44,7 @@ export class TokenService {
     return {
       secret: this.key,
       algorithms: ['HS256'],
-      issuer: this.config.app.name,
+      issuer: this.config.issuer,
       audience: TOKEN_AUDIENCE,
       // the contract grants clock skew to `iat` only (checked in checkClaims); `exp` is exact
       clockTolerance: 0,
@@ -57,7 +58,7 @@ export class TokenService {
         secret: this.key,
         algorithm: 'HS256',
         expiresIn: this.accessTtlSeconds,
-        issuer: this.config.app.name,
+        issuer: this.config.issuer,
         audience: TOKEN_AUDIENCE,
         jwtid: randomUUID(),
       },

@@ -1,8 +1,9 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
-import { AppConfig } from '@gad/config';
-import { RedisBreaker, RedisScript, RedisService, keyNamespace, type RedisClient } from '@gad/redis';
+import { appConfig } from '@gad/config';
+import { RedisBreaker, RedisScript, RedisService, type RedisClient } from '@gad/redis';
 
 export type CacheBackend = 'redis' | 'memory';
 
@@ -51,9 +52,9 @@ export class CacheRepository implements OnApplicationShutdown {
 
   constructor(
     private readonly redis: RedisService,
-    config: AppConfig,
+    @Inject(appConfig.KEY) app: ConfigType<typeof appConfig>,
   ) {
-    const namespace = keyNamespace(config);
+    const namespace = app.keyNamespace;
     this.valuePrefix = `${namespace}cache:`;
     this.indexPrefix = `${namespace}cache-index:`;
     this.channel = `${namespace}cache:evictions`;

@@ -1,6 +1,7 @@
-import { HttpStatus, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import cluster from 'node:cluster';
-import { AppConfig } from '@gad/config';
+import { cacheConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
 import { MemoryTier } from './memory-tier.js';
 import { CacheRepository, CacheUnavailable, type CacheBackend, type Eviction } from './cache.repository.js';
@@ -64,10 +65,10 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly store: CacheRepository,
-    config: AppConfig,
+    @Inject(cacheConfig.KEY) config: ConfigType<typeof cacheConfig>,
   ) {
-    this.defaultTtlMs = config.redis.cacheTtlSeconds * 1000;
-    this.memoryTtlMs = config.redis.cacheMemoryTtlSeconds * 1000;
+    this.defaultTtlMs = config.ttlSeconds * 1000;
+    this.memoryTtlMs = config.memoryTtlSeconds * 1000;
     this.sharedUsable = store.backend === 'redis' || !cluster.isWorker;
     if (!this.sharedUsable) {
       this.logger.warn('WORKERS > 1 without REDIS_URL: caching is off, as one worker could not invalidate the others');

@@ -1,16 +1,25 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { AppConfig } from './app-config.js';
-import { loadAppConfig } from './load-config.js';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, registerAs } from '@nestjs/config';
+import { SLICES, type Configuration } from './slices.js';
 
-@Global()
+/**
+ * @nestjs/config with this app's slices, global: a feature injects only its own
+ * (`@Inject(aiConfig.KEY) ai: ConfigType<typeof aiConfig>`). The values come from one validated
+ * environment, passed in, so one process can host several differently configured apps (the tests do).
+ */
 @Module({})
-export class ConfigModule {
-  static forRoot(config?: AppConfig): DynamicModule {
+export class AppConfigModule {
+  static forRoot(configuration: Configuration): DynamicModule {
     return {
-      module: ConfigModule,
-      global: true,
-      providers: [{ provide: AppConfig, useFactory: () => config ?? loadAppConfig() }],
-      exports: [AppConfig],
+      module: AppConfigModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          ignoreEnvVars: true,
+          load: SLICES.map((slice) => registerAs(slice.sliceName, () => configuration[slice.sliceName])),
+        }),
+      ],
     };
   }
 }

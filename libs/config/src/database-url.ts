@@ -1,3 +1,5 @@
+import type { Environment } from './environment.schema.js';
+
 export type DatabaseSource = 'DATABASE_URL' | 'DB_URL' | 'POSTGRES_*' | 'embedded';
 
 export interface ResolvedDatabaseUrl {
@@ -6,23 +8,22 @@ export interface ResolvedDatabaseUrl {
   problem?: string;
 }
 
-type Env = Record<string, string | undefined>;
+type DatabaseVariables = Pick<
+  Environment,
+  'DATABASE_URL' | 'DB_URL' | 'POSTGRES_SERVER' | 'POSTGRES_USER' | 'POSTGRES_PASSWORD' | 'POSTGRES_DB' | 'POSTGRES_PORT'
+>;
 
 const POSTGRES_SCHEMES = ['postgresql:', 'postgres:', 'postgresql+asyncpg:', 'postgresql+psycopg:', 'postgresql+psycopg2:'];
 
 /** DATABASE_URL, then legacy DB_URL, then POSTGRES_* parts; none means the embedded PGlite. */
-export function resolveDatabaseUrl(env: Env): ResolvedDatabaseUrl {
-  for (const name of ['DATABASE_URL', 'DB_URL'] as const) {
-    const raw = env[name]?.trim();
-    if (raw) return normalize(raw, name);
-  }
-  const host = env.POSTGRES_SERVER?.trim();
-  if (host) {
-    const user = encodeURIComponent(env.POSTGRES_USER?.trim() || 'postgres');
+export function resolveDatabaseUrl(env: DatabaseVariables): ResolvedDatabaseUrl {
+  if (env.DATABASE_URL) return normalize(env.DATABASE_URL, 'DATABASE_URL');
+  if (env.DB_URL) return normalize(env.DB_URL, 'DB_URL');
+  if (env.POSTGRES_SERVER) {
+    const user = encodeURIComponent(env.POSTGRES_USER);
     const password = env.POSTGRES_PASSWORD ? `:${encodeURIComponent(env.POSTGRES_PASSWORD)}` : '';
-    const port = env.POSTGRES_PORT?.trim() || '5432';
-    const db = encodeURIComponent(env.POSTGRES_DB?.trim() || 'gad_db');
-    return normalize(`postgresql://${user}${password}@${host}:${port}/${db}`, 'POSTGRES_*');
+    const db = encodeURIComponent(env.POSTGRES_DB);
+    return normalize(`postgresql://${user}${password}@${env.POSTGRES_SERVER}:${env.POSTGRES_PORT}/${db}`, 'POSTGRES_*');
   }
   return { source: 'embedded' };
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import { createRequire } from 'node:module';
 import type * as TypeormPglite from 'typeorm-pglite';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { CountingTypeOrmLogger } from './query-counter.js';
 
 export interface SchemaParts {
@@ -19,7 +19,7 @@ function loadPglite(): typeof TypeormPglite {
 }
 
 /** One options function for the app, the tests and the migration CLI. */
-export function buildDataSourceOptions(config: AppConfig, schema: SchemaParts): DataSourceOptions {
+export function buildDataSourceOptions(config: Pick<Configuration, 'app' | 'database'>, schema: SchemaParts): DataSourceOptions {
   const db = config.database;
   const common = {
     type: 'postgres' as const,

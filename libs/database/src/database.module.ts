@@ -1,7 +1,8 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { AppConfig } from '@gad/config';
+import { appConfig, databaseConfig } from '@gad/config';
 import { buildDataSourceOptions, type SchemaParts } from './data-source-options.js';
 import { runPendingMigrations } from './migration-runner.js';
 import { DatabaseMetrics } from './database.metrics.js';
@@ -19,10 +20,10 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => {
-            boot.runMigrations = config.database.runMigrations;
-            return { ...buildDataSourceOptions(config, schema), retryAttempts: 3, retryDelay: 2000 };
+          inject: [appConfig.KEY, databaseConfig.KEY],
+          useFactory: (app: ConfigType<typeof appConfig>, database: ConfigType<typeof databaseConfig>) => {
+            boot.runMigrations = database.runMigrations;
+            return { ...buildDataSourceOptions({ app, database }, schema), retryAttempts: 3, retryDelay: 2000 };
           },
           dataSourceFactory: async (options?: DataSourceOptions) => {
             const dataSource = await new DataSource(options!).initialize();

@@ -1,6 +1,7 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
-import { AppConfig } from '@gad/config';
+import { appConfig, redisConfig } from '@gad/config';
 import { HealthRepository } from './health.repository.js';
 import { LifecycleService } from './lifecycle.service.js';
 
@@ -22,7 +23,8 @@ export interface Readiness {
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly config: AppConfig,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(redisConfig.KEY) private readonly redisSettings: ConfigType<typeof redisConfig>,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly pings: HealthRepository,
@@ -34,8 +36,8 @@ export class HealthService {
     const result = await this.health.check([() => this.indicators.check('process').up()]);
     return {
       ...result,
-      version: this.config.app.version,
-      environment: this.config.environment,
+      version: this.app.version,
+      environment: this.app.environment,
       uptime_seconds: Math.round((Date.now() - this.lifecycle.startedAt) / 1000),
     };
   }
@@ -77,7 +79,7 @@ export class HealthService {
     const state = await this.pings.pingRedis(REDIS_PING_TIMEOUT_MS);
     if (state === 'disabled') return {};
     if (state === 'up') return this.indicators.check('redis').up();
-    if (this.config.redis.required)
+    if (this.redisSettings.required)
       return this.indicators.check('redis').down({ message: 'Redis is unreachable (REDIS_REQUIRED=true)' });
     return {
       redis: { status: 'degraded', message: 'Redis is unreachable: cache and rate limits run in memory' },

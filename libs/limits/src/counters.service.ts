@@ -1,9 +1,10 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
-import { AppConfig } from '@gad/config';
+import { appConfig } from '@gad/config';
 import { MetricsService } from '@gad/observability';
-import { RedisBreaker, RedisService, keyNamespace } from '@gad/redis';
+import { RedisBreaker, RedisService } from '@gad/redis';
 import { COUNTER_SCRIPT } from './counter-script.js';
 import { MemoryCounters, type Claim, type Taken } from './memory-counters.js';
 
@@ -49,11 +50,11 @@ export class Counters implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly redis: RedisService,
-    config: AppConfig,
+    @Inject(appConfig.KEY) app: ConfigType<typeof appConfig>,
     metrics: MetricsService,
   ) {
     // hash tag: every key of one script call lands in the same cluster slot
-    this.prefix = `${keyNamespace(config)}{limits}:`;
+    this.prefix = `${app.keyNamespace}{limits}:`;
     this.owners = `${this.prefix}owners`;
     this.fallbacks = metrics.counter(
       'limit_counter_fallbacks_total',

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import type { ConfigType } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AppConfig } from '@gad/config';
+import { httpConfig } from '@gad/config';
 import { Counters } from './counters.service.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { ThrottlerCounterStorage } from './throttler.storage.js';
@@ -22,11 +23,9 @@ class CountersModule {}
     CountersModule,
     ThrottlerModule.forRootAsync({
       imports: [CountersModule],
-      inject: [AppConfig, ThrottlerCounterStorage],
-      useFactory: (config: AppConfig, storage: ThrottlerCounterStorage) => ({
-        throttlers: [
-          { name: DEFAULT_THROTTLER, limit: config.http.rateLimitCalls, ttl: config.http.rateLimitPeriodSeconds * 1000 },
-        ],
+      inject: [httpConfig.KEY, ThrottlerCounterStorage],
+      useFactory: (http: ConfigType<typeof httpConfig>, storage: ThrottlerCounterStorage) => ({
+        throttlers: [{ name: DEFAULT_THROTTLER, limit: http.rateLimitCalls, ttl: http.rateLimitPeriodSeconds * 1000 }],
         storage,
         // one budget per client across all routes (the library's default key is per route)
         generateKey: (_context, tracker, name) => `${name}:${tracker}`,

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
-import { AppConfig } from '@gad/config';
+import { appConfig } from '@gad/config';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -29,13 +30,13 @@ export const REDACTED_PATHS = [
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [appConfig.KEY],
+      useFactory: (config: ConfigType<typeof appConfig>) => ({
         forRoutes: [], // no pino-http middleware on any route: see logRequests
         pinoHttp: [
           {
             level: config.logLevel,
-            base: { app: config.app.name, env: config.environment, pid: process.pid },
+            base: { app: config.name, env: config.environment, pid: process.pid },
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
             // logRequests writes `req` and `res` already shaped: no raw-object serializers
             wrapSerializers: false,
@@ -57,7 +58,7 @@ export class LoggingModule {}
  * One line per request at DEBUG/INFO (warn for 4xx, error for 5xx); above that, no hook at all, and
  * 5xx are still logged, with the error, by the problem-details filter.
  */
-export function logRequests(fastify: FastifyInstance, config: AppConfig): void {
+export function logRequests(fastify: FastifyInstance, config: Pick<ConfigType<typeof appConfig>, 'logLevel'>): void {
   if (config.logLevel !== 'debug' && config.logLevel !== 'info') return;
   fastify.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;

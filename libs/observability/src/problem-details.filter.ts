@@ -1,7 +1,8 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppConfig } from '@gad/config';
+import { appConfig } from '@gad/config';
 import { sendProblem, toProblem } from './problem-mapper.js';
 import { closeAfterAnswer, isRefusedUpload } from './refused-body.js';
 
@@ -10,7 +11,7 @@ import { closeAfterAnswer, isRefusedUpload } from './refused-body.js';
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly app: ConfigType<typeof appConfig>) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
@@ -29,6 +30,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private exposeStack(): boolean {
-    return this.config.environment === 'development' && this.config.debug;
+    return this.app.environment === 'development' && this.app.debug;
   }
 }

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@gad/config';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { wsConfig } from '@gad/config';
 import { Counters, type Held } from '@gad/limits';
 
 /** A held connection slot; release() is idempotent, so every way a socket can end may call it. */
@@ -17,10 +18,10 @@ export class ConnectionSlots {
   readonly max: number;
 
   constructor(
-    config: AppConfig,
+    @Inject(wsConfig.KEY) ws: ConfigType<typeof wsConfig>,
     private readonly counters: Counters,
   ) {
-    this.max = config.ws.maxConnections;
+    this.max = ws.maxConnections;
   }
 
   /** Sockets this process holds. */

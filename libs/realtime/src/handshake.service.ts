@@ -1,7 +1,8 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { Socket } from 'socket.io';
 import { ACCESS_COOKIE, AuthService, readCookie } from '@gad/auth';
-import { AppConfig } from '@gad/config';
+import { httpConfig } from '@gad/config';
 import { MetricsService, ProblemException } from '@gad/observability';
 import type { Counter } from 'prom-client';
 import { ConnectionSlots, type ConnectionSlot } from './connection-slots.repository.js';
@@ -41,12 +42,12 @@ export class HandshakeService {
   private readonly refusals: Counter<'reason'>;
 
   constructor(
-    config: AppConfig,
+    @Inject(httpConfig.KEY) http: ConfigType<typeof httpConfig>,
     private readonly auth: AuthService,
     private readonly slots: ConnectionSlots,
     metrics: MetricsService,
   ) {
-    this.allowedOrigins = new Set(config.security.corsAllowedOrigins.map(normalizeOrigin));
+    this.allowedOrigins = new Set(http.corsAllowedOrigins.map(normalizeOrigin));
     this.refusals = metrics.counter('socketio_refusals_total', 'Socket.IO handshakes refused, by reason', ['reason']);
   }
 

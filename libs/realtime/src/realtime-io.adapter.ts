@@ -3,9 +3,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter as createNodeClusterAdapter } from '@socket.io/cluster-adapter';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { corsOptions } from '@gad/security';
-import { RedisService, keyNamespace, type RedisClient } from '@gad/redis';
+import { RedisService, type RedisClient } from '@gad/redis';
 
 // @nestjs/platform-socket.io pins its own socket.io copy: type the server by what the base class uses.
 type NestServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
@@ -15,30 +15,29 @@ type NestServer = ReturnType<IoAdapter['createIOServer']>;
 const CLUSTER_REQUEST_TIMEOUT_MS = 2000;
 
 /**
- * Socket.IO server options from AppConfig (heartbeat, message size, CORS as for HTTP) and the
+ * Socket.IO server options from the configuration (heartbeat, message size, CORS as for HTTP) and the
  * fan-out: with Redis, the Redis adapter, so rooms and broadcasts span every instance; without it,
  * in a WORKERS>1 worker, the node:cluster adapter (the primary runs its setupPrimary) for this host.
- * createApp: `app.useWebSocketAdapter(await RealtimeIoAdapter.create(app))`.
+ * createApp: `app.useWebSocketAdapter(await RealtimeIoAdapter.create(app, configuration))`.
  */
 export class RealtimeIoAdapter extends IoAdapter {
   private fanout?: (nsp: unknown) => unknown;
 
   private constructor(
     app: INestApplicationContext,
-    private readonly config: AppConfig,
+    private readonly config: Configuration,
   ) {
     super(app);
   }
 
-  static async create(app: INestApplicationContext): Promise<RealtimeIoAdapter> {
-    const config = app.get(AppConfig);
+  static async create(app: INestApplicationContext, config: Configuration): Promise<RealtimeIoAdapter> {
     const redis = app.get(RedisService);
     const adapter = new RealtimeIoAdapter(app, config);
     if (redis.enabled) {
       // pub/sub needs connections of its own; RedisService closes them with the app
       const [pub, sub] = await Promise.all([redis.duplicate(), redis.duplicate()]);
       adapter.fanout = createAdapter(failSoft(pub, PUBLISHER_CALLS, redis), failSoft(sub, SUBSCRIBER_CALLS, redis), {
-        key: `${keyNamespace(config)}socket.io`,
+        key: `${config.app.keyNamespace}socket.io`,
         requestsTimeout: CLUSTER_REQUEST_TIMEOUT_MS,
         publishOnSpecificResponseChannel: true,
       });
@@ -53,7 +52,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       ...options,
       pingInterval: this.config.ws.heartbeatIntervalMs,
       maxHttpBufferSize: this.config.ws.messageMaxSize,
-      cors: corsOptions(this.config),
+      cors: corsOptions(this.config.http),
       serveClient: true,
       // node:cluster spreads connections round-robin: long-polling's several requests would land on
       // different workers, so workers speak WebSocket only (no sticky-session balancer needed).

@@ -1,4 +1,5 @@
-import { UseFilters } from '@nestjs/common';
+import { Inject, UseFilters } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import {
   ConnectedSocket,
   MessageBody,
@@ -11,7 +12,7 @@ import {
 import type { Counter } from 'prom-client';
 import type { Namespace, Socket } from 'socket.io';
 import { ChatLimitsPipe, ChatRequestDto } from '@gad/ai';
-import { AppConfig } from '@gad/config';
+import { wsConfig } from '@gad/config';
 import { Counters } from '@gad/limits';
 import { MetricsService } from '@gad/observability';
 import { ConnectionSlots } from './connection-slots.repository.js';
@@ -56,7 +57,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   private readonly closes: Counter<'cause'>;
 
   constructor(
-    config: AppConfig,
+    @Inject(wsConfig.KEY) ws: ConfigType<typeof wsConfig>,
     metrics: MetricsService,
     slots: ConnectionSlots,
     private readonly counters: Counters,
@@ -65,7 +66,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     private readonly presence: PresenceService,
     private readonly chat: RealtimeChatService,
   ) {
-    this.idleMs = config.ws.connectionTimeoutMs;
+    this.idleMs = ws.connectionTimeoutMs;
     this.events = metrics.counter('socketio_events_total', 'Client events received on /dashboard, by event', ['event']);
     this.closes = metrics.counter('socketio_server_closes_total', 'Sockets the server closed on its own, by cause', ['cause']);
     metrics.gauge('socketio_connections', 'Open /dashboard sockets on this process', [], function () {

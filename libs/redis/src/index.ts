@@ -1,4 +1,3 @@
-export * from './key-namespace.js';
 export * from './redis-breaker.js';
 export * from './redis.module.js';
 export * from './redis.service.js';

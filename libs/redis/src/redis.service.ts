@@ -1,7 +1,8 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { createClient, type RedisClientType } from '@redis/client';
-import { AppConfig, redactUrl } from '@gad/config';
+import { redactUrl, redisConfig } from '@gad/config';
 
 export type RedisClient = RedisClientType;
 
@@ -22,8 +23,8 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   private lastErrorLog = 0;
   readonly client?: RedisClient;
 
-  constructor(private readonly config: AppConfig) {
-    if (config.redis.url) this.client = this.create();
+  constructor(@Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>) {
+    if (config.url) this.client = this.create();
   }
 
   get enabled(): boolean {
@@ -119,8 +120,8 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
   private create(): RedisClient {
     const client = createClient({
-      url: this.config.redis.url,
-      password: this.config.redis.password,
+      url: this.config.url,
+      password: this.config.password,
       disableOfflineQueue: true,
       socket: {
         connectTimeout: CONNECT_TIMEOUT_MS,
@@ -144,7 +145,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     await Promise.race([connecting, timeout]);
     clearTimeout(timer);
     if (!client.isReady) {
-      this.logger.warn(`Redis at ${redactUrl(this.config.redis.url ?? '')} is not reachable yet; retrying in the background`);
+      this.logger.warn(`Redis at ${redactUrl(this.config.url ?? '')} is not reachable yet; retrying in the background`);
     }
   }
 }

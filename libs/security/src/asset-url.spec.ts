@@ -1,8 +1,8 @@
-import { parseConfig } from '@gad/config';
+import { configurationOf, validateEnvironment } from '@gad/config';
 import { assetUrl } from './asset-url.js';
 import { staticCacheControl } from './static-assets.js';
 
-const config = (env: Record<string, string>) => parseConfig({ SECRET_KEY: 'x'.repeat(40), ...env }).config;
+const config = (env: Record<string, string>) => configurationOf(validateEnvironment({ SECRET_KEY: 'x'.repeat(40), ...env }).env);
 
 describe('assetUrl', () => {
   it('serves from /static locally, whatever CDN_BASE_URL says', () => {

@@ -1,4 +1,4 @@
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 
 export type AssetType = 'static' | 'images' | 'docs';
 
@@ -8,7 +8,7 @@ const LOCAL_BASE: Record<AssetType, string> = { static: '/static', images: '/sta
  * The seed's CDN table, from configuration instead of hard-coded domains: in staging and production
  * with CDN_BASE_URL set, `${CDN_BASE_URL}/${type}/${file}`; otherwise the local /static paths.
  */
-export function assetUrl(config: Pick<AppConfig, 'environment' | 'http'>, type: AssetType, file: string): string {
+export function assetUrl(config: Pick<Configuration, 'app' | 'http'>, type: AssetType, file: string): string {
   const path = file
     .split('/')
     .filter((segment) => segment !== '')
@@ -17,7 +17,7 @@ export function assetUrl(config: Pick<AppConfig, 'environment' | 'http'>, type: 
       return encodeURIComponent(segment);
     })
     .join('/');
-  const deployed = config.environment === 'production' || config.environment === 'staging';
+  const deployed = config.app.environment === 'production' || config.app.environment === 'staging';
   const base = deployed && config.http.cdnBaseUrl ? `${config.http.cdnBaseUrl}/${type}` : LOCAL_BASE[type];
   return `${base}/${path}`;
 }

@@ -2,7 +2,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { ProblemException, UNSAFE_TEXT_DETAIL, hasBody, rejectUnsafeText } from '@gad/observability';
 import { refuse } from './edge-problem.js';
 import { normalizePath } from './probe-paths.js';
@@ -11,7 +11,7 @@ const JSON_TYPE = /^application\/(?:[^;\s]+\+)?json\s*(?:;|$)/i;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /** The one route that also takes a form: the OAuth2 password flow. */
-export function loginPath(config: Pick<AppConfig, 'app'>): string {
+export function loginPath(config: Pick<Configuration, 'app'>): string {
   return `${config.app.apiPrefix}/auth/login`;
 }
 
@@ -20,7 +20,7 @@ export function loginPath(config: Pick<AppConfig, 'app'>): string {
  * MAX_REQUEST_BODY_SIZE is 413; a body that is not JSON (or, for the login route, a form) is 415.
  * A chunked body is counted by Fastify's parser as it arrives and refused the moment it passes the limit.
  */
-export function checkBodyHeaders(config: AppConfig) {
+export function checkBodyHeaders(config: Configuration) {
   const limit = config.http.maxRequestBodySize;
   const tooLarge = `The request body is larger than the ${limit}-byte limit.`;
   const login = normalizePath(loginPath(config));
@@ -45,7 +45,7 @@ export function checkBodyHeaders(config: AppConfig) {
  * JSON bodies (an empty one reads as `{}`), refusing text PostgreSQL cannot store; and the login form.
  * Fastify's own parsers are replaced so every failure is answered in our words.
  */
-export function registerBodyParsers(fastify: FastifyInstance, config: AppConfig): void {
+export function registerBodyParsers(fastify: FastifyInstance, config: Configuration): void {
   const limit = config.http.maxRequestBodySize;
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_TYPE, (request, payload, done) => {

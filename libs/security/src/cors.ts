@@ -1,7 +1,7 @@
 import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 
 export const EXPOSED_HEADERS = [
   'X-Request-Id',
@@ -13,14 +13,14 @@ export const EXPOSED_HEADERS = [
 ];
 
 /**
- * CORS from CORS_ALLOWED_ORIGINS (development adds the seed's localhost origins in AppConfig).
+ * CORS from CORS_ALLOWED_ORIGINS (development adds localhost origins).
  * Only a listed origin is echoed back; any other gets no Access-Control-Allow-Origin at all.
  */
-export function corsOptions(config: AppConfig): CorsOptions {
-  const allowed = new Set(config.security.corsAllowedOrigins.map(normalizeOrigin));
+export function corsOptions(config: Configuration['http']): CorsOptions {
+  const allowed = new Set(config.corsAllowedOrigins.map(normalizeOrigin));
   return {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(normalizeOrigin(origin))),
-    credentials: config.security.corsAllowCredentials,
+    credentials: config.corsAllowCredentials,
     methods: 'GET,POST,PUT,DELETE,PATCH,OPTIONS',
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
@@ -41,7 +41,7 @@ type Hook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error)
  * /health request went to the full hook). As with Nest's enableCors, the headers are also put on the
  * raw response, so refusals answered early and streams written to the socket carry them.
  */
-export async function registerCors(fastify: FastifyInstance, config: AppConfig): Promise<void> {
+export async function registerCors(fastify: FastifyInstance, config: Configuration['http']): Promise<void> {
   let corsHook: Hook | undefined;
   // @fastify/cors adds its request hook to the instance it is given: keep it instead, to call it ourselves
   const capturing: FastifyInstance = new Proxy(fastify, {

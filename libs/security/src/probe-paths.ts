@@ -1,7 +1,7 @@
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 
 /** Kubernetes probes and the metrics scrape: exempt from rate limits and the HTTPS redirect. */
-export function isProbePath(config: Pick<AppConfig, 'app' | 'metrics'>, path: string): boolean {
+export function isProbePath(config: Pick<Configuration, 'app' | 'metrics'>, path: string): boolean {
   const p = normalizePath(path);
   const health = `${config.app.apiPrefix}/health`.toLowerCase();
   return (

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { normalizePath } from './probe-paths.js';
 
 // The seed's policy without 'unsafe-inline' (the API serves no inline script or style), plus the
@@ -34,13 +34,13 @@ export interface SecurityHeaderPaths {
  * route. helmet's headers depend on the configuration only, so they are computed once per CSP variant
  * at boot, and each request copies one ready list.
  */
-export function securityHeaders(config: AppConfig, paths: SecurityHeaderPaths) {
-  const hsts = config.isProduction || config.security.forceHttps;
+export function securityHeaders(config: Configuration, paths: SecurityHeaderPaths) {
+  const hsts = config.app.isProduction || config.http.forceHttps;
   const upgrade = hsts ? ['upgrade-insecure-requests'] : [];
   const base = helmetHeaders(
     helmet({
       contentSecurityPolicy: false,
-      strictTransportSecurity: hsts ? { maxAge: config.security.hstsMaxAge, includeSubDomains: true, preload: false } : false,
+      strictTransportSecurity: hsts ? { maxAge: config.http.hstsMaxAge, includeSubDomains: true, preload: false } : false,
       xFrameOptions: { action: 'deny' },
       referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
       crossOriginResourcePolicy: { policy: 'same-origin' },

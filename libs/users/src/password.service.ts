@@ -1,7 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import bcrypt from 'bcrypt';
 import { availableParallelism } from 'node:os';
-import { AppConfig } from '@gad/config';
+import { authConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -42,8 +43,8 @@ export class PasswordService {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(config: AppConfig) {
-    this.rounds = config.security.bcryptRounds;
+  constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
+    this.rounds = auth.bcryptRounds;
   }
 
   hash(password: string): Promise<string> {

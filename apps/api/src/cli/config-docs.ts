@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configTable, envExample } from '../config-table.js';
+import { configTable, envExample } from '@gad/config';
 
 // npm run docs:config: rewrites README.md's configuration table and .env.example from libs/config's variable list.
 const START = '<!-- config-table:start -->';

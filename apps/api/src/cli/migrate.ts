@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConfigError, readEnvironment, redactUrl } from '@gad/config';
+import { ConfigError, readConfiguration, redactUrl } from '@gad/config';
 import { buildDataSourceOptions, runPendingMigrations } from '@gad/database';
 import { SCHEMA } from '../schema.js';
 
@@ -11,7 +11,7 @@ if (!['run', 'revert', 'show'].includes(command)) {
   process.exit(2);
 }
 
-const { config, problems } = readEnvironment();
+const { configuration: config, problems } = readConfiguration();
 if (problems.length > 0) {
   console.error(new ConfigError(problems).message);
   process.exit(1);

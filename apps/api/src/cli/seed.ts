@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AdminSeedService } from '@gad/auth';
-import { ConfigError, readEnvironment } from '@gad/config';
+import { ConfigError, readConfiguration } from '@gad/config';
 import { AppModule } from '../app.module.js';
 
 // npm run seed: the same idempotent admin seed the app runs at boot.
-const { config, problems } = readEnvironment();
+const { configuration: config, problems } = readConfiguration();
 if (problems.length > 0) {
   console.error(new ConfigError(problems).message);
   process.exit(1);
@@ -14,5 +14,7 @@ const app = await NestFactory.createApplicationContext(AppModule.register(config
 // the context's bootstrap already ran the seed; seed() again is a no-op unless it raced another replica
 const seeder = app.get(AdminSeedService);
 const created = (await seeder.seed()) || seeder.created;
-console.log(created ? `admin ${config.admin.email} created` : `admin ${config.admin.email} already exists; left unchanged`);
+console.log(
+  created ? `admin ${config.auth.adminEmail} created` : `admin ${config.auth.adminEmail} already exists; left unchanged`,
+);
 await app.close();

@@ -1,12 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configFrom, type AppConfig } from '@gad/config';
+import { configurationFrom, type Configuration } from '@gad/config';
 import { createApp, type CreateAppOptions } from '../../src/create-app.js';
 import { baseEnv, type Env } from './test-env.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './databases.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
-  config: AppConfig;
+  config: Configuration;
   /** e.g. http://127.0.0.1:41234 */
   origin: string;
   /** origin + API prefix */
@@ -16,7 +16,7 @@ export interface TestApp {
 
 /** Boots the real pipeline (same as main.ts) on a free loopback port. */
 export async function startApp(env: Env, options: CreateAppOptions = {}): Promise<TestApp> {
-  const config = configFrom(baseEnv(env));
+  const config = configurationFrom(baseEnv(env));
   const app = await createApp(config, options);
   const server = await app.listen(0, '127.0.0.1');
   const address = server.address();

@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlockList, isIP } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import type { AppConfig } from '@gad/config';
+import type { Configuration } from '@gad/config';
 import { ProblemException } from '../problem.js';
 import { sendProblem, toProblem } from '../problem-mapper.js';
 import type { MetricsService } from './metrics.service.js';
@@ -33,9 +33,9 @@ export function inList(list: BlockList, rawIp: string): boolean {
 }
 
 /** GET METRICS_PATH: Prometheus text, readable only from METRICS_ALLOWED_HOSTS or with METRICS_TOKEN. Outside the API prefix. */
-export function metricsEndpoint(metrics: MetricsService, config: AppConfig) {
-  const allowed = addressList(config.metrics.allowedHosts);
-  const token = config.metrics.token ? Buffer.from(config.metrics.token) : undefined;
+export function metricsEndpoint(metrics: MetricsService, config: Configuration['metrics']) {
+  const allowed = addressList(config.allowedHosts);
+  const token = config.token ? Buffer.from(config.token) : undefined;
   const hasToken = (req: FastifyRequest): boolean => {
     const header = req.headers.authorization;
     if (!token || !header?.startsWith('Bearer ')) return false;

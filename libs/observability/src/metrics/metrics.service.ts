@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { clusterMetricsFromPrimary, isClusterWorker } from './worker-messages.js';
-import { AppConfig } from '@gad/config';
+import { appConfig } from '@gad/config';
 
 const WINDOW_SECONDS = 60;
 
@@ -30,8 +31,8 @@ export class MetricsService {
   httpInFlight = 0;
   private readonly window: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => ({ second: 0, durations: [] }));
 
-  constructor(config: AppConfig) {
-    this.registry.setDefaultLabels({ app: config.app.name });
+  constructor(@Inject(appConfig.KEY) app: ConfigType<typeof appConfig>) {
+    this.registry.setDefaultLabels({ app: app.name });
     collectDefaultMetrics({ register: this.registry });
     this.httpDuration = this.histogram(
       'http_request_duration_seconds',

@@ -1,10 +1,29 @@
-import { VARIABLES } from '@gad/config';
+import { environmentSchema, type VariableMeta } from './environment.schema.js';
 
-/** The README's configuration table, generated from the one list of variables. */
+export interface VariableDoc extends VariableMeta {
+  name: string;
+  /** As one would write it in the environment; undefined when the variable has no default. */
+  default?: string;
+}
+
+/** Every variable with its group, meaning and default, in declaration order (the README's order). */
+export function variableDocs(): VariableDoc[] {
+  const defaults = environmentSchema.parse({}) as Record<string, unknown>;
+  return Object.entries(environmentSchema.shape).map(([name, schema]) => {
+    const value = defaults[name];
+    return {
+      name,
+      ...(schema.meta() as unknown as VariableMeta),
+      default: value === undefined ? undefined : Array.isArray(value) ? JSON.stringify(value) : String(value),
+    };
+  });
+}
+
+/** The README's configuration table. */
 export function configTable(): string {
   const rows: string[] = [];
   let group = '';
-  for (const v of VARIABLES) {
+  for (const v of variableDocs()) {
     if (v.group !== group) {
       group = v.group;
       rows.push(`| **${group}** | | |`);
@@ -22,7 +41,7 @@ export function envExample(): string {
     '# Copy to .env for development. Never commit real secrets.',
   ];
   let group = '';
-  for (const v of VARIABLES) {
+  for (const v of variableDocs()) {
     if (v.group !== group) {
       group = v.group;
       lines.push('', `# === ${group} ===`);

@@ -1,19 +1,31 @@
-import { parseConfig } from './app-config.js';
 import { resolveDatabaseUrl, redactUrl } from './database-url.js';
-import { VARIABLES } from './env-variables.js';
+import { variableDocs } from './docs.js';
+import { validateEnvironment, type RawEnvironment } from './environment.js';
+import { environmentSchema } from './environment.schema.js';
+import { configurationOf } from './slices.js';
+
+/** The environment's slices, with what validation reported. */
+function parseConfig(raw: RawEnvironment) {
+  const { env, problems, warnings } = validateEnvironment(raw);
+  return { config: configurationOf(env), problems, warnings };
+}
+
+/** resolveDatabaseUrl takes validated variables: parse them the same way. */
+const database = (raw: RawEnvironment) => resolveDatabaseUrl(validateEnvironment(raw).env);
 
 const STRONG_SECRET = 'a'.repeat(16) + 'b'.repeat(16) + 'c';
 
-describe('parseConfig', () => {
+describe('the environment schema and its slices', () => {
   it('applies the seed defaults with an empty environment', () => {
     const { config, problems } = parseConfig({});
     expect(problems).toEqual([]);
-    expect(config.environment).toBe('development');
+    expect(config.app.environment).toBe('development');
     expect(config.app).toMatchObject({ name: 'GRUPO_GAD', version: '1.0.0', apiPrefix: '/api/v1', host: '0.0.0.0', port: 8000 });
-    expect(config.security.accessTokenExpireMinutes).toBe(30);
-    expect(config.security.bcryptRounds).toBe(10);
+    expect(config.app.keyNamespace).toBe('GRUPO_GAD:development:');
+    expect(config.auth.accessTokenExpireMinutes).toBe(30);
+    expect(config.auth.bcryptRounds).toBe(10);
     expect(config.http.maxRequestBodySize).toBe(10_485_760);
-    expect(config.http.workers).toBe(1);
+    expect(config.cluster.workers).toBe(1);
     expect(config.database.embedded).toBe(true);
     expect(config.database.runMigrations).toBe(true);
     expect(config.database).toMatchObject({
@@ -37,23 +49,24 @@ describe('parseConfig', () => {
       requestTimeoutMs: 30_000,
     });
     expect(config.metrics).toMatchObject({ enabled: true, path: '/metrics', healthCheckPath: '/api/v1/health' });
-    expect(config.admin.email).toBe('admin@grupogad.com');
+    expect(config.auth.adminEmail).toBe('admin@grupogad.com');
+    expect(config.cache).toEqual({ ttlSeconds: 3600, memoryTtlSeconds: 15 });
   });
 
   it('adds the seed localhost origins in development only', () => {
     const dev = parseConfig({ CORS_ALLOWED_ORIGINS: '["https://app.example.com"]' }).config;
-    expect(dev.security.corsAllowedOrigins).toEqual(expect.arrayContaining(['https://app.example.com', 'http://localhost:3000']));
+    expect(dev.http.corsAllowedOrigins).toEqual(expect.arrayContaining(['https://app.example.com', 'http://localhost:3000']));
     const staging = parseConfig({
       ENVIRONMENT: 'staging',
       SECRET_KEY: STRONG_SECRET,
       CORS_ALLOWED_ORIGINS: '["https://app.example.com"]',
     }).config;
-    expect(staging.security.corsAllowedOrigins).toEqual(['https://app.example.com']);
+    expect(staging.http.corsAllowedOrigins).toEqual(['https://app.example.com']);
   });
 
   it('parses JSON lists and rejects malformed ones', () => {
     const ok = parseConfig({ TRUSTED_PROXY_HOSTS: '["localhost","10.0.0.0/8"]' });
-    expect(ok.config.security.trustedProxyHosts).toEqual(['localhost', '10.0.0.0/8']);
+    expect(ok.config.http.trustedProxyHosts).toEqual(['localhost', '10.0.0.0/8']);
     const bad = parseConfig({ TRUSTED_PROXY_HOSTS: '["unterminated' });
     expect(bad.problems.join('\n')).toMatch(/TRUSTED_PROXY_HOSTS must be a JSON list/);
     expect(parseConfig({ CORS_ALLOWED_ORIGINS: '[1,2]' }).problems.join()).toMatch(/CORS_ALLOWED_ORIGINS/);
@@ -62,15 +75,15 @@ describe('parseConfig', () => {
   it('parses booleans and numbers strictly', () => {
     const { config, problems } = parseConfig({ DEBUG: 'yes', PORT: '9000', SECURE_COOKIES: 'TRUE' });
     expect(problems).toEqual([]);
-    expect(config.debug).toBe(true);
+    expect(config.app.debug).toBe(true);
     expect(config.app.port).toBe(9000);
-    expect(config.security.secureCookies).toBe(true);
+    expect(config.auth.secureCookies).toBe(true);
     const bad = parseConfig({ DEBUG: 'maybe', PORT: 'eighty', WS_MAX_CONNECTIONS: '-1' });
     expect(bad.problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^DEBUG must be true or false/),
-        expect.stringMatching(/^PORT must be an integer/),
-        expect.stringMatching(/^WS_MAX_CONNECTIONS must be between/),
+        expect.stringMatching(/^PORT must be a number \(got "eighty"\)/),
+        expect.stringMatching(/^WS_MAX_CONNECTIONS must be at least 1 \(got "-1"\)/),
       ]),
     );
   });
@@ -114,7 +127,7 @@ describe('parseConfig', () => {
         expect.stringMatching(/^no database/),
       ]),
     );
-    expect(config.security.secretKey.length).toBeGreaterThanOrEqual(32);
+    expect(config.auth.secretKey.length).toBeGreaterThanOrEqual(32);
   });
 
   it('keeps bcrypt at cost 12 in production unless raised, and never below 10', () => {
@@ -124,8 +137,8 @@ describe('parseConfig', () => {
       DATABASE_URL: 'postgresql://db/x',
       ADMIN_PASSWORD: 'x'.repeat(16),
     };
-    expect(parseConfig(prod).config.security.bcryptRounds).toBe(12);
-    expect(parseConfig({ ...prod, BCRYPT_ROUNDS: '13' }).config.security.bcryptRounds).toBe(13);
+    expect(parseConfig(prod).config.auth.bcryptRounds).toBe(12);
+    expect(parseConfig({ ...prod, BCRYPT_ROUNDS: '13' }).config.auth.bcryptRounds).toBe(13);
     expect(parseConfig({ ...prod, BCRYPT_ROUNDS: '8' }).problems).toEqual([
       expect.stringMatching(/BCRYPT_ROUNDS must be at least 10/),
     ]);
@@ -138,22 +151,39 @@ describe('parseConfig', () => {
       DATABASE_URL: 'postgresql://db/x',
       ADMIN_PASSWORD: 'x'.repeat(16),
     };
-    expect(parseConfig(prod).config.security.secureCookies).toBe(true);
-    expect(parseConfig({}).config.security.secureCookies).toBe(false);
+    expect(parseConfig(prod).config.auth.secureCookies).toBe(true);
+    expect(parseConfig({}).config.auth.secureCookies).toBe(false);
     const off = parseConfig({ ...prod, SECURE_COOKIES: 'false' });
-    expect(off.config.security.secureCookies).toBe(false);
+    expect(off.config.auth.secureCookies).toBe(false);
     expect(off.warnings).toEqual([expect.stringMatching(/SECURE_COOKIES=false in production/)]);
   });
 
   it('never signs with the published development key in staging', () => {
-    const staging = parseConfig({ ENVIRONMENT: 'staging' }).config.security.secretKey;
-    expect(staging).not.toBe(parseConfig({}).config.security.secretKey);
+    const staging = parseConfig({ ENVIRONMENT: 'staging' }).config.auth.secretKey;
+    expect(staging).not.toBe(parseConfig({}).config.auth.secretKey);
     expect(staging).toHaveLength(64);
   });
 
-  it('documents every variable it reads exactly once', () => {
-    const names = VARIABLES.map((v) => v.name);
-    expect(new Set(names).size).toBe(names.length);
+  it('documents every variable it reads, with a group and a meaning', () => {
+    const docs = variableDocs();
+    expect(docs.map((v) => v.name)).toEqual(Object.keys(environmentSchema.shape));
+    for (const v of docs) expect(v).toMatchObject({ group: expect.any(String), description: expect.stringMatching(/\S/) });
+    expect(docs.find((v) => v.name === 'TRUSTED_PROXY_HOSTS')?.default).toBe('["localhost","127.0.0.1"]');
+    expect(docs.find((v) => v.name === 'DEBUG')?.default).toBe('false');
+    expect(docs.find((v) => v.name === 'SECRET_KEY')).toMatchObject({ default: undefined, secret: true });
+  });
+
+  it('treats a blank variable as unset and trims the others', () => {
+    const { config, problems } = parseConfig({ PORT: '  ', PROJECT_NAME: ' GAD ', LOG_LEVEL: 'warn' });
+    expect(problems).toEqual([]);
+    expect(config.app).toMatchObject({ port: 8000, name: 'GAD', logLevel: 'warn' });
+  });
+
+  it('accepts a comma-separated list as well as a JSON one', () => {
+    expect(parseConfig({ TRUSTED_PROXY_HOSTS: 'localhost, 10.0.0.0/8' }).config.http.trustedProxyHosts).toEqual([
+      'localhost',
+      '10.0.0.0/8',
+    ]);
   });
 });
 
@@ -166,21 +196,21 @@ describe('resolveDatabaseUrl', () => {
       POSTGRES_DB: 'gad_db',
       POSTGRES_PORT: '5433',
     };
-    expect(resolveDatabaseUrl({ DATABASE_URL: 'postgresql://a@h1/d1', DB_URL: 'postgresql://b@h2/d2', ...parts })).toEqual({
+    expect(database({ DATABASE_URL: 'postgresql://a@h1/d1', DB_URL: 'postgresql://b@h2/d2', ...parts })).toEqual({
       source: 'DATABASE_URL',
       url: 'postgresql://a@h1/d1',
     });
-    expect(resolveDatabaseUrl({ DB_URL: 'postgresql://b@h2/d2', ...parts })).toEqual({
+    expect(database({ DB_URL: 'postgresql://b@h2/d2', ...parts })).toEqual({
       source: 'DB_URL',
       url: 'postgresql://b@h2/d2',
     });
-    expect(resolveDatabaseUrl(parts)).toEqual({ source: 'POSTGRES_*', url: 'postgresql://gad:p%40ss%20word@db:5433/gad_db' });
-    expect(resolveDatabaseUrl({})).toEqual({ source: 'embedded' });
+    expect(database(parts)).toEqual({ source: 'POSTGRES_*', url: 'postgresql://gad:p%40ss%20word@db:5433/gad_db' });
+    expect(database({})).toEqual({ source: 'embedded' });
   });
 
   it("accepts the seed's asyncpg scheme and explains SQLite", () => {
-    expect(resolveDatabaseUrl({ DATABASE_URL: 'postgresql+asyncpg://u:p@db:5432/gad' }).url).toBe('postgresql://u:p@db:5432/gad');
-    const sqlite = resolveDatabaseUrl({ DATABASE_URL: 'sqlite+aiosqlite:///./dev.db' });
+    expect(database({ DATABASE_URL: 'postgresql+asyncpg://u:p@db:5432/gad' }).url).toBe('postgresql://u:p@db:5432/gad');
+    const sqlite = database({ DATABASE_URL: 'sqlite+aiosqlite:///./dev.db' });
     expect(sqlite.url).toBeUndefined();
     expect(sqlite.problem).toMatch(/SQLite.*not support.*leave the database unset.*PGlite/);
     expect(parseConfig({ DATABASE_URL: 'sqlite+aiosqlite:///./dev.db' }).problems).toHaveLength(1);
