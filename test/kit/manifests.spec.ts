@@ -467,6 +467,7 @@ describe('.github', () => {
     uses?: string;
     run?: string;
     with?: Dict;
+    if?: string;
   }
   interface Job {
     needs?: string | string[];
@@ -504,6 +505,22 @@ describe('.github', () => {
     }
     const push = job.steps.find((s) => s.uses?.startsWith('docker/build-push-action@') && s.with?.push === true);
     expect(push?.with?.file).toBe('docker/Dockerfile.api');
+  });
+
+  it('CI tests on every supported Node.js line, lints openapi.json, and uploads the browser screenshots', () => {
+    const ci = parse(read('.github/workflows/ci.yml')) as {
+      jobs: { test: Job & { strategy: { matrix: { node: string[] } } } };
+    };
+    expect(ci.jobs.test.strategy.matrix.node).toEqual(['22', '24']);
+    const setup = ci.jobs.test.steps.find((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(setup?.with?.['node-version']).toBe('${{ matrix.node }}');
+    for (const cmd of ['npm ci', 'npm run lint:openapi', 'npm run test:cov']) expect(runs(ci.jobs.test)).toContain(cmd);
+    expect(runs(wf.jobs.test)).toContain('npm run lint:openapi');
+    const upload = ci.jobs.test.steps.find(
+      (s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.path === 'test-results/',
+    );
+    expect(upload?.if).toBe('always()');
+    expect(JSON.parse(read('package.json')).engines.node).toBe('>=22.12');
   });
 
   it('deploy job runs after the image and names what it needs', () => {

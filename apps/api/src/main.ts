@@ -4,6 +4,7 @@ import { ConfigError, readEnvironment, type AppConfig } from '@gad/config';
 import { WORKER_MESSAGES } from '@gad/observability';
 import { runPrimary } from './cluster.js';
 import { createApp, SWAGGER_UI_PATH } from './create-app.js';
+import { nodeVersionWarning } from './node-version.js';
 import { gracefulShutdown } from './shutdown.js';
 
 async function serve(config: AppConfig): Promise<void> {
@@ -46,6 +47,9 @@ function printBanner(config: AppConfig, port: number): void {
     ].join('\n'),
   );
 }
+
+const unsupported = nodeVersionWarning();
+if (unsupported && cluster.isPrimary) console.warn(unsupported);
 
 const { config, problems, warnings } = readEnvironment();
 if (problems.length > 0) {
