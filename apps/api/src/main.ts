@@ -65,5 +65,26 @@ if (cluster.isPrimary && config.http.workers > 1) {
   }
   runPrimary(config);
 } else {
-  await serve(config);
+  await serve(config).catch(failedToBoot);
+}
+
+/**
+ * A boot failure is said once, with its cause and no stack: by a worker to the primary (which stops
+ * everything and exits 1, see cluster.ts), or by a single process on stderr before exiting 1.
+ */
+function failedToBoot(error: unknown): void {
+  const cause = causeOf(error);
+  if (cluster.isWorker) {
+    process.send!({ type: WORKER_MESSAGES.bootFailed, cause }, undefined, {}, () => process.exit(1));
+    return;
+  }
+  console.error(`${config.app.name} failed to boot: ${cause}`);
+  process.exit(1);
+}
+
+/** The message of an error, or of each error in an AggregateError (a refused connection to every address). */
+function causeOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const inner = error instanceof AggregateError ? error.errors.map(causeOf) : [];
+  return [error.message, ...inner].filter(Boolean).join('; ') || error.name;
 }

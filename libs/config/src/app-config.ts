@@ -148,6 +148,9 @@ export class AppConfig {
     maxConnections: number;
     maxRequests: number;
     maxRequestsJitter: number;
+    /** Crashes (after ready) tolerated within workerCrashWindowMs before the primary gives up. */
+    workerCrashLimit: number;
+    workerCrashWindowMs: number;
     keepAliveTimeoutMs: number;
     headersTimeoutMs: number;
     shutdownTimeoutMs: number;
@@ -288,6 +291,8 @@ export function parseConfig(env: Env): ConfigResult {
       maxConnections: read.int('MAX_CONNECTIONS', 1),
       maxRequests: read.int('MAX_REQUESTS'),
       maxRequestsJitter: read.int('MAX_REQUESTS_JITTER'),
+      workerCrashLimit: read.int('WORKER_CRASH_LIMIT', 0, 10_000),
+      workerCrashWindowMs: read.int('WORKER_CRASH_WINDOW_SECONDS', 1, 86_400) * 1000,
       keepAliveTimeoutMs: read.number('KEEP_ALIVE_TIMEOUT', 0.1) * 1000,
       headersTimeoutMs: read.number('HEADERS_TIMEOUT_SECONDS', 0.1) * 1000,
       shutdownTimeoutMs: read.number('SHUTDOWN_TIMEOUT_SECONDS', 0) * 1000,

@@ -273,6 +273,21 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     group: 'Performance',
+    name: 'WORKER_CRASH_LIMIT',
+    kind: 'int',
+    default: '5',
+    description:
+      'With WORKERS > 1, a worker that crashes after it was ready is replaced after 1, 2, 4 … (at most 30) seconds; more than this many crashes within WORKER_CRASH_WINDOW_SECONDS stop the process (exit 1).',
+  },
+  {
+    group: 'Performance',
+    name: 'WORKER_CRASH_WINDOW_SECONDS',
+    kind: 'int',
+    default: '60',
+    description: 'The window for WORKER_CRASH_LIMIT.',
+  },
+  {
+    group: 'Performance',
     name: 'KEEP_ALIVE_TIMEOUT',
     kind: 'number',
     default: '5',
