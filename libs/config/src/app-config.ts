@@ -113,6 +113,8 @@ export interface DatabaseConfig {
   maxOverflow: number;
   poolTimeoutMs: number;
   poolRecycleSeconds: number;
+  /** How long a connection above poolSize may stay idle. */
+  poolIdleTimeoutMs: number;
   commandTimeoutMs: number;
   runMigrations: boolean;
 }
@@ -275,6 +277,7 @@ export function parseConfig(env: Env): ConfigResult {
       maxOverflow: read.int('DB_MAX_OVERFLOW', 0, 1000),
       poolTimeoutMs: read.number('DB_POOL_TIMEOUT', 0.1) * 1000,
       poolRecycleSeconds: read.number('DB_POOL_RECYCLE', 1),
+      poolIdleTimeoutMs: read.number('DB_POOL_IDLE_TIMEOUT', 0.1) * 1000,
       commandTimeoutMs: read.number('DB_COMMAND_TIMEOUT', 0.1) * 1000,
       runMigrations: read.boolean('RUN_MIGRATIONS', true) ?? !isProduction,
     },

@@ -151,14 +151,14 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'DB_POOL_SIZE',
     kind: 'int',
     default: '20',
-    description: 'Permanent pool connections (seed `pool_size`).',
+    description: 'Pool connections kept open once opened (SQLAlchemy `pool_size`).',
   },
   {
     group: 'Database',
     name: 'DB_MAX_OVERFLOW',
     kind: 'int',
     default: '10',
-    description: 'Extra connections under load (seed `max_overflow`); pool max = size + overflow.',
+    description: 'Extra connections under load (SQLAlchemy `max_overflow`); pool max = size + overflow; closed when idle.',
   },
   {
     group: 'Database',
@@ -173,6 +173,13 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'number',
     default: '3600',
     description: 'Seconds after which a connection is replaced.',
+  },
+  {
+    group: 'Database',
+    name: 'DB_POOL_IDLE_TIMEOUT',
+    kind: 'number',
+    default: '10',
+    description: 'Seconds an overflow connection (beyond DB_POOL_SIZE) may stay idle before it is closed.',
   },
   { group: 'Database', name: 'DB_COMMAND_TIMEOUT', kind: 'number', default: '60', description: 'Statement timeout in seconds.' },
   {
