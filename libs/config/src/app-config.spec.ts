@@ -21,8 +21,10 @@ describe('parseConfig', () => {
       maxOverflow: 10,
       poolTimeoutMs: 30_000,
       poolRecycleSeconds: 3600,
+      poolIdleTimeoutMs: 10_000,
       commandTimeoutMs: 60_000,
     });
+    expect(config.http).toMatchObject({ workerCrashLimit: 5, workerCrashWindowMs: 60_000, cdnBaseUrl: undefined });
     expect(config.ws).toMatchObject({
       heartbeatIntervalMs: 30_000,
       maxConnections: 100,
@@ -149,6 +151,15 @@ describe('parseConfig', () => {
     const staging = parseConfig({ ENVIRONMENT: 'staging' }).config.security.secretKey;
     expect(staging).not.toBe(parseConfig({}).config.security.secretKey);
     expect(staging).toHaveLength(64);
+  });
+
+  it('takes CDN_BASE_URL as an http(s) URL without its trailing slash, and refuses anything else', () => {
+    expect(parseConfig({ CDN_BASE_URL: 'https://cdn.example.com/assets/' }).config.http.cdnBaseUrl).toBe(
+      'https://cdn.example.com/assets',
+    );
+    for (const bad of ['cdn.example.com', 'ftp://cdn.example.com', 'javascript:alert(1)']) {
+      expect(parseConfig({ CDN_BASE_URL: bad }).problems).toEqual([expect.stringContaining('CDN_BASE_URL must be an http')]);
+    }
   });
 
   it('documents every variable it reads exactly once', () => {

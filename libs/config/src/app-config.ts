@@ -95,6 +95,15 @@ class EnvReader {
     return [];
   }
 
+  /** An absolute http(s) URL without a trailing slash, or undefined when unset. */
+  httpUrl(name: string): string | undefined {
+    const raw = this.raw(name)?.replace(/\/+$/, '');
+    if (raw === undefined || raw === '') return undefined;
+    if (URL.canParse(raw) && /^https?:$/.test(new URL(raw).protocol)) return raw;
+    this.problems.push(`${name} must be an http:// or https:// URL (got "${raw}")`);
+    return undefined;
+  }
+
   oneOf<T extends string>(name: string, values: readonly T[], transform = (v: string) => v): T {
     const raw = transform(this.raw(name) ?? '');
     if ((values as readonly string[]).includes(raw)) return raw as T;
@@ -301,7 +310,7 @@ export function parseConfig(env: Env): ConfigResult {
       shutdownTimeoutMs: read.number('SHUTDOWN_TIMEOUT_SECONDS', 0) * 1000,
       rateLimitCalls: read.int('RATE_LIMIT_CALLS', 1),
       rateLimitPeriodSeconds: read.int('RATE_LIMIT_PERIOD', 1),
-      cdnBaseUrl: read.string('CDN_BASE_URL', true)?.replace(/\/+$/, ''),
+      cdnBaseUrl: read.httpUrl('CDN_BASE_URL'),
     },
     metrics: {
       enabled: read.boolean('ENABLE_METRICS'),

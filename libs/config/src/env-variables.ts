@@ -326,7 +326,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     group: 'Performance',
     name: 'CDN_BASE_URL',
     kind: 'string',
-    description: 'Base URL for static assets (e.g. https://cdn.example.com); unset serves them from /static.',
+    description:
+      "A pull CDN in front of /static (e.g. https://cdn.example.com): in staging and production the dashboard loads its content-hashed assets from `$CDN_BASE_URL/static/…` and its CSP allows that origin. Unset: from this host's /static.",
   },
   // Cache
   {

@@ -17,7 +17,18 @@ export function assetUrl(config: Pick<AppConfig, 'environment' | 'http'>, type: 
       return encodeURIComponent(segment);
     })
     .join('/');
+  const cdn = cdnBaseUrl(config);
+  return `${cdn ? `${cdn}/${type}` : LOCAL_BASE[type]}/${path}`;
+}
+
+/** CDN_BASE_URL where it applies (staging and production), else undefined. */
+function cdnBaseUrl(config: Pick<AppConfig, 'environment' | 'http'>): string | undefined {
   const deployed = config.environment === 'production' || config.environment === 'staging';
-  const base = deployed && config.http.cdnBaseUrl ? `${config.http.cdnBaseUrl}/${type}` : LOCAL_BASE[type];
-  return `${base}/${path}`;
+  return deployed ? config.http.cdnBaseUrl : undefined;
+}
+
+/** The origin assets come from when it is not the page's own (for the dashboard's CSP). */
+export function assetOrigin(config: Pick<AppConfig, 'environment' | 'http'>): string | undefined {
+  const cdn = cdnBaseUrl(config);
+  return cdn ? new URL(cdn).origin : undefined;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { AppConfig } from '@gad/config';
+import { assetOrigin } from './asset-url.js';
 import { normalizePath } from './probe-paths.js';
 
 // The seed's policy without 'unsafe-inline' (the API serves no inline script or style), plus the
@@ -22,6 +23,13 @@ const SWAGGER_DIRECTIVES = API_DIRECTIVES.map((d) => (d.startsWith('style-src') 
 
 export const DASHBOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'";
+
+/** The dashboard's policy; with a CDN (CDN_BASE_URL), its origin may serve the scripts, styles, images and fonts. */
+export function dashboardCsp(config: Pick<AppConfig, 'environment' | 'http'>): string {
+  const cdn = assetOrigin(config);
+  if (!cdn) return DASHBOARD_CSP;
+  return DASHBOARD_CSP.replace(/(script-src|style-src|img-src|font-src) 'self'/g, `$1 'self' ${cdn}`);
+}
 
 export interface SecurityHeaderPaths {
   /** Swagger UI, e.g. /api/docs */
@@ -50,9 +58,9 @@ export function securityHeaders(config: AppConfig, paths: SecurityHeaderPaths) {
     [...base, ['Content-Security-Policy', csp] as const, ...extra].map(([name, value]) => [name.toLowerCase(), value] as const);
   const api = variant([...API_DIRECTIVES, ...upgrade].join('; '));
   const swaggerPage = variant([...SWAGGER_DIRECTIVES, ...upgrade].join('; '));
-  const dashboard = variant(DASHBOARD_CSP);
+  const dashboard = variant(dashboardCsp(config));
   // a CDN in front of /static serves these files to pages on another origin
-  const assets = variant(DASHBOARD_CSP, [['Cross-Origin-Resource-Policy', 'cross-origin']]);
+  const assets = variant(dashboardCsp(config), [['Cross-Origin-Resource-Policy', 'cross-origin']]);
   const swagger = normalizePath(paths.swaggerUi);
 
   const forPath = (path: string): HeaderList => {
