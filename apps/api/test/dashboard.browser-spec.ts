@@ -69,4 +69,41 @@ describeInChromium('dashboard in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
+  it('draws the traffic of the last minutes as soon as an admin connects, before any live update', async () => {
+    for (let i = 0; i < 30; i++) expect((await fetch(`${t.api}/health`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5600)); // the server records a sample every 5 s
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const { problems, violations } = await watchPage(page);
+    await page.goto(`${t.origin}/dashboard`);
+    await page.fill('#email', ADMIN_EMAIL);
+    await page.fill('#password', ADMIN_NEW_PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector('#connection-state[data-state="connected"]');
+    // the history (a recorded sample and now) plus the status sent on connect; live updates come every 5 s
+    await page.waitForFunction(
+      () => Number((globalThis as any).document.querySelector('#chart').dataset.points) >= 3,
+      undefined,
+      {
+        timeout: 2000,
+      },
+    );
+    const drawn = await page.evaluate(() => {
+      const canvas = (globalThis as any).document.querySelector('#chart');
+      const probe = (globalThis as any).document.createElement('canvas').getContext('2d');
+      probe.fillStyle = (globalThis as any).getComputedStyle(canvas).getPropertyValue('--chart-rps').trim();
+      const hex = probe.fillStyle as string; // normalised to #rrggbb
+      const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i] === rgb[0] && data[i + 1] === rgb[1] && data[i + 2] === rgb[2]) count++;
+      return count;
+    });
+    expect(drawn).toBeGreaterThan(20); // pixels of the request-rate line
+    await screenshot(page, 'dashboard-history');
+    expect(await violations()).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

@@ -63,6 +63,32 @@ describe('multi-worker process (WORKERS=2)', () => {
     }
   });
 
+  it("sends an admin every worker's traffic on connect: the merged history, and the status with the cluster's rate", async () => {
+    const admin = await adminSession(server.api);
+    // 120 requests in under a minute: 2 per second over the window, shared round-robin by the two workers
+    for (let i = 0; i < 120; i++) expect((await fetch(`${server.api}/health`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5600)); // past a slot boundary: both workers have recorded since
+    const socket = dashboardSocket(server.origin, admin.token);
+    const history = nextEvent<{ interval_ms: number; samples: { t: string; rps: number; p95_ms: number }[] }>(
+      socket,
+      'system:history',
+    );
+    const status = nextEvent<{ http: { rps: number } }>(socket, 'system:status');
+    try {
+      const { interval_ms, samples } = await history;
+      expect(interval_ms).toBe(5000);
+      const recorded = samples.slice(0, -1);
+      for (const s of recorded) expect(Date.parse(s.t) % 5000).toBe(0);
+      expect(recorded.map((s) => s.t)).toEqual([...recorded.map((s) => s.t)].sort());
+      // one worker alone saw about half of them
+      expect(Math.max(...recorded.map((s) => s.rps))).toBeGreaterThanOrEqual(2);
+      expect(samples.at(-1)!.rps).toBeGreaterThanOrEqual(2);
+      expect((await status).http.rps).toBeGreaterThanOrEqual(2);
+    } finally {
+      closeAll();
+    }
+  }, 30_000);
+
   it('replaces a worker that dies', async () => {
     const [victim] = readyWorkers(server.output);
     process.kill(victim, 'SIGKILL');

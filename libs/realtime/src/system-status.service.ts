@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AiService } from '@gad/ai';
 import { RedisService } from '@gad/cache';
-import { MetricsService } from '@gad/observability';
+import type { HttpSummary } from '@gad/observability';
 import { ConnectionSlots } from './connection-slots.repository.js';
 import type { SystemStatusDto } from './dto/server-events.dto.js';
 
@@ -15,18 +15,18 @@ export class SystemStatusService {
     private readonly dataSource: DataSource,
     private readonly redis: RedisService,
     private readonly ai: AiService,
-    private readonly metrics: MetricsService,
     private readonly slots: ConnectionSlots,
   ) {}
 
-  async snapshot(): Promise<SystemStatusDto> {
+  /** `http`: the cluster's figures, from TrafficHistoryService. */
+  async snapshot(http: HttpSummary): Promise<SystemStatusDto> {
     const [database, redis, connections] = await Promise.all([this.database(), this.redisState(), this.slots.total()]);
     return {
       database,
       redis,
       ai: this.aiState(),
       connections,
-      http: this.metrics.httpSummary(),
+      http,
       timestamp: new Date().toISOString(),
     };
   }

@@ -36,6 +36,19 @@ export interface SystemStatusDto {
   timestamp: string;
 }
 
+/** One point of the traffic chart: at `t`, requests per second and p95 latency over the minute before. */
+export interface TrafficSampleDto {
+  t: string;
+  rps: number;
+  p95_ms: number;
+}
+
+/** The last five minutes of traffic, every instance merged, oldest first; the last sample is now. */
+export interface SystemHistoryDto {
+  interval_ms: number;
+  samples: TrafficSampleDto[];
+}
+
 export interface AiChunkDto {
   id: string;
   delta: string;
