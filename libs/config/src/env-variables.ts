@@ -460,4 +460,11 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: 'Where scripts/backup_db.sh writes dumps.',
   },
   { group: 'Backups', name: 'BACKUP_RETENTION_DAYS', kind: 'int', default: '7', description: 'Days of backups kept.' },
+  {
+    group: 'Backups',
+    name: 'BACKUP_INTERVAL_SECONDS',
+    kind: 'int',
+    default: '86400',
+    description: 'How often scripts/backup_schedule.sh (the compose `backup` service) runs a backup; it also runs one at start.',
+  },
 ];
