@@ -350,7 +350,7 @@ describe('docker/docker-compose.prod.yml', () => {
   const compose = parse(read('docker/docker-compose.prod.yml')) as Compose;
   const { db, redis, api, caddy, backup } = compose.services;
 
-  it('uses the seed images', () => {
+  it('uses the pinned images', () => {
     expect(db.image).toBe('postgis/postgis:15-3.3-alpine');
     expect(redis.image).toBe('redis:7-alpine');
     expect(caddy.image).toBe('caddy:2-alpine');
@@ -583,7 +583,7 @@ describe('.github', () => {
     expect(runs(wf.jobs.manifests)).toMatch(/kubeconform -strict .*docker\/k8s/);
   });
 
-  it('builds and pushes to GHCR with the seed tags after the tests', () => {
+  it('builds and pushes to GHCR with the release tags after the tests', () => {
     const job = wf.jobs['build-and-push'];
     expect(job.needs).toEqual(expect.arrayContaining(['test', 'manifests']));
     const meta = job.steps.find((s) => s.uses?.startsWith('docker/metadata-action@'));

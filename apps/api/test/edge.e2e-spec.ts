@@ -63,7 +63,7 @@ describe('the HTTP edge', () => {
       t = await start({});
     });
 
-    it('sends the seed headers on API routes, with a CSP that allows no inline script or style, and no HSTS outside production', async () => {
+    it('sends the security headers on API routes, with a CSP that allows no inline script or style, and no HSTS outside production', async () => {
       const res = await fetch(`${t.api}/health`);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');
@@ -169,7 +169,7 @@ describe('the HTTP edge', () => {
       expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     });
 
-    it("adds the seed's localhost origins in development only", async () => {
+    it('adds the localhost origins in development only', async () => {
       const dev = await start({ ENVIRONMENT: 'development', CORS_ALLOWED_ORIGINS: '[]' });
       const ok = await fetch(`${dev.api}/health`, { headers: { Origin: 'http://localhost:3000' } });
       expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
@@ -397,7 +397,7 @@ describe('the HTTP edge', () => {
       test = await start({}, { dashboardDir: dir });
     });
 
-    it("uses the seed's cache headers in production: a year, immutable, for fingerprinted files; an hour otherwise", async () => {
+    it('uses long cache headers in production: a year, immutable, for fingerprinted files; an hour otherwise', async () => {
       const hashed = await fetch(`${prod.origin}/static/app.3f9a1c2e.js`);
       expect(hashed.status).toBe(200);
       expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');

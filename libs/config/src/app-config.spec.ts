@@ -5,7 +5,7 @@ import { VARIABLES } from './env-variables.js';
 const STRONG_SECRET = 'a'.repeat(16) + 'b'.repeat(16) + 'c';
 
 describe('parseConfig', () => {
-  it('applies the seed defaults with an empty environment', () => {
+  it('applies the documented defaults with an empty environment', () => {
     const { config, problems } = parseConfig({});
     expect(problems).toEqual([]);
     expect(config.environment).toBe('development');
@@ -42,7 +42,7 @@ describe('parseConfig', () => {
     expect(config.admin.email).toBe('admin@grupogad.com');
   });
 
-  it('adds the seed localhost origins in development only', () => {
+  it('adds the localhost origins in development only', () => {
     const dev = parseConfig({ CORS_ALLOWED_ORIGINS: '["https://app.example.com"]' }).config;
     expect(dev.security.corsAllowedOrigins).toEqual(expect.arrayContaining(['https://app.example.com', 'http://localhost:3000']));
     const staging = parseConfig({
@@ -189,7 +189,7 @@ describe('resolveDatabaseUrl', () => {
     expect(resolveDatabaseUrl({})).toEqual({ source: 'embedded' });
   });
 
-  it("accepts the seed's asyncpg scheme and explains SQLite", () => {
+  it("accepts SQLAlchemy's asyncpg scheme and explains SQLite", () => {
     expect(resolveDatabaseUrl({ DATABASE_URL: 'postgresql+asyncpg://u:p@db:5432/gad' }).url).toBe('postgresql://u:p@db:5432/gad');
     const sqlite = resolveDatabaseUrl({ DATABASE_URL: 'sqlite+aiosqlite:///./dev.db' });
     expect(sqlite.url).toBeUndefined();

@@ -7,7 +7,7 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export type PinoLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 type Env = Record<string, string | undefined>;
 
-// Placeholders copied from the seed's examples: never acceptable as real secrets.
+// Placeholders from published example configurations: never acceptable as real secrets.
 export const PLACEHOLDER_SECRETS = [
   'tu_clave_secreta_minimo_32_caracteres_2024',
   'generar_con_openssl_rand_hex_32_aqui',

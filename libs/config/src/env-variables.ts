@@ -70,7 +70,8 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'CORS_ALLOWED_ORIGINS',
     kind: 'json-list',
     default: '[]',
-    description: "JSON list of allowed CORS origins. Never `*` in production. Development adds the seed's localhost origins.",
+    description:
+      'JSON list of allowed CORS origins. Never `*` in production. Development adds http://localhost:3000, http://localhost:8080 and http://127.0.0.1:3000.',
   },
   {
     group: 'Security',
@@ -113,7 +114,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'DATABASE_URL',
     kind: 'url',
     description:
-      "PostgreSQL URL (`postgresql://` or the seed's `postgresql+asyncpg://`). Precedence: DATABASE_URL, DB_URL, POSTGRES_*. Unset: embedded PGlite (development only).",
+      "PostgreSQL URL (`postgresql://`, or SQLAlchemy's `postgresql+asyncpg://`). Precedence: DATABASE_URL, DB_URL, POSTGRES_*. Unset: embedded PGlite (development only).",
   },
   { group: 'Database', name: 'DB_URL', kind: 'url', description: 'Legacy name for DATABASE_URL.' },
   { group: 'Database', name: 'POSTGRES_SERVER', kind: 'string', description: 'PostgreSQL host, used when no URL is set.' },

@@ -23,8 +23,15 @@ export const SERVER_EVENTS = {
 } as const;
 
 /** Why a handshake was refused: the `connect_error` message the client sees. */
-export type RefusalReason =
-  'unauthorized' | 'token_expired' | 'password_change_required' | 'origin_not_allowed' | 'too_many_connections' | 'unavailable';
+export const REFUSAL_REASONS = [
+  'unauthorized',
+  'token_expired',
+  'password_change_required',
+  'origin_not_allowed',
+  'too_many_connections',
+  'unavailable',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export const ROOMS = {
   admins: 'admins',

@@ -12,7 +12,7 @@ import { SystemStatusService } from './system-status.service.js';
 import { TrafficHistoryService } from './traffic-history.service.js';
 import { errorText } from './error-text.js';
 
-/** The sender of notifications the system raises itself (API.md requires `from: {id, full_name}`). */
+/** The sender of notifications the system raises itself (docs/API.md: `from: {id, full_name}`). */
 export const SYSTEM_SENDER = { id: '00000000-0000-0000-0000-000000000000', full_name: 'Sistema' };
 
 type SystemNotice = Pick<NotificationDto, 'message' | 'level' | 'event' | 'user'>;

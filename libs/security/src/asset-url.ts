@@ -5,7 +5,7 @@ export type AssetType = 'static' | 'images' | 'docs';
 const LOCAL_BASE: Record<AssetType, string> = { static: '/static', images: '/static/images', docs: '/static/docs' };
 
 /**
- * The seed's CDN table, from configuration instead of hard-coded domains: in staging and production
+ * A CDN per asset type (static, images, docs), from configuration instead of hard-coded domains: in staging and production
  * with CDN_BASE_URL set, `${CDN_BASE_URL}/${type}/${file}`; otherwise the local /static paths.
  */
 export function assetUrl(config: Pick<AppConfig, 'environment' | 'http'>, type: AssetType, file: string): string {

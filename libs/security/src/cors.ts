@@ -13,7 +13,7 @@ export const EXPOSED_HEADERS = [
 ];
 
 /**
- * CORS from CORS_ALLOWED_ORIGINS (development adds the seed's localhost origins in AppConfig).
+ * CORS from CORS_ALLOWED_ORIGINS (development adds three localhost origins in AppConfig).
  * Only a listed origin is echoed back; any other gets no Access-Control-Allow-Origin at all.
  */
 export function corsOptions(config: AppConfig): CorsOptions {

@@ -15,7 +15,7 @@ export function throttlerOptions(config: AppConfig, storage: RateLimitStorage): 
         name: DEFAULT_THROTTLER,
         limit: config.http.rateLimitCalls,
         ttl: config.http.rateLimitPeriodSeconds * 1000,
-        // refuse until the window ends, as the seed's limiter does, rather than adding a penalty
+        // refuse until the window ends, as a fixed-window limiter does, rather than adding a penalty
         blockDuration: 0,
       },
     ],

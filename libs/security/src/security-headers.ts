@@ -5,7 +5,7 @@ import type { AppConfig } from '@gad/config';
 import { assetOrigin } from './asset-url.js';
 import { normalizePath } from './probe-paths.js';
 
-// The seed's policy without 'unsafe-inline' (the API serves no inline script or style), plus the
+// A strict policy without 'unsafe-inline' (the API serves no inline script or style), plus the
 // anti-framing and plugin rules helmet would add.
 const API_DIRECTIVES = [
   "default-src 'self'",
@@ -37,7 +37,7 @@ export interface SecurityHeaderPaths {
 }
 
 /**
- * helmet with the seed's header list: HSTS only in production or behind FORCE_HTTPS, frames denied,
+ * helmet with the production header list: HSTS only in production or behind FORCE_HTTPS, frames denied,
  * X-XSS-Protection: 0 (the old filter is itself an XSS vector), no X-Powered-By; the CSP chosen per
  * route. helmet's headers depend on the configuration only, so they are computed once per CSP variant
  * at boot, and each request copies one ready list.

@@ -11,7 +11,7 @@ const HOUR = 'public, max-age=3600';
 // app.3f9a1c2e.js, logo-5d41402abc4b2a76.png: a content hash in the name means the bytes never change
 const FINGERPRINTED = /[.-][0-9a-f]{8,}\.(?:js|css|png|jpg|ico)$/i;
 
-/** The seed's cache headers in production; elsewhere revalidate every time (ETag makes that cheap). */
+/** Long cache headers in production (a year for fingerprinted names); elsewhere revalidate every time (ETag). */
 export function staticCacheControl(file: string, environment: Environment): string {
   if (environment !== 'production') return 'no-cache';
   return FINGERPRINTED.test(basename(file)) ? YEAR_IMMUTABLE : HOUR;

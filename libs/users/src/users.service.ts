@@ -44,7 +44,7 @@ export class UsersService implements OnModuleInit {
   /** An admin reads anyone; anyone else only themselves. Others' ids answer exactly like missing ones. */
   async get(actor: Actor, id: string): Promise<UserDto> {
     if (!isAdmin(actor) && actor.id !== id) throw this.notFound();
-    // read through this process's memory, then the shared cache (the seed's get_with_cache), JSON only
+    // read through this process's memory, then the shared cache, JSON only
     const key = userKey(id);
     const user = await this.near.wrap(key, NEAR_TTL_MS, () =>
       this.cache.wrap(key, async () => {

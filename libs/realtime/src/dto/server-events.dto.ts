@@ -1,7 +1,7 @@
 import type { AnswerSource } from '@gad/ai';
 import type { NotificationLevel } from './notification-broadcast.dto.js';
 
-/** The payloads the server emits on /dashboard (API.md, Realtime). */
+/** The payloads the server emits on /dashboard (docs/API.md, Realtime). */
 
 export interface NotificationDto {
   id: string;
