@@ -72,7 +72,7 @@ scrub() {
   printf '%s' "$text"
 }
 
-# --- workers: as the seed (2 x CPUs + 1), capped by memory ---
+# --- workers: gunicorn's rule (2 x CPUs + 1), capped by memory ---
 cpu_count() {
   local n quota period
   n=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)

@@ -1,7 +1,7 @@
 // backup_db.sh / restore_db.sh against the real PostgreSQL server of the test suites
 // (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres): create data,
 // back up, drop, restore, compare; and the refusals.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   appendFileSync,
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { ROOT } from './helpers.js';
 
 const BACKUP = join(ROOT, 'scripts/backup_db.sh');
+const SCHEDULE = join(ROOT, 'scripts/backup_schedule.sh');
 const RESTORE = join(ROOT, 'scripts/restore_db.sh');
 const ADMIN = new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
 const HOST = ADMIN.hostname;
@@ -178,6 +179,54 @@ describe('backup_db.sh → restore_db.sh round trip on PostgreSQL', () => {
     },
     SLOW,
   );
+});
+
+describe('backup_schedule.sh (the compose backup service)', () => {
+  it(
+    'backs up at once and then every BACKUP_INTERVAL_SECONDS, keeps going after a failure, and stops on SIGTERM',
+    async () => {
+      const dir = join(work, 'scheduled');
+      const child = spawn('bash', [SCHEDULE], {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          DATABASE_URL: URL_PLAIN,
+          BACKUP_DIR: dir,
+          BACKUP_INTERVAL_SECONDS: '1',
+        },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const until = async (done: () => boolean, what: string) => {
+        for (const started = Date.now(); !done(); await new Promise((r) => setTimeout(r, 100))) {
+          if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}:\n${out}`);
+        }
+      };
+      await until(() => existsSync(dir) && backupFiles(dir).length >= 2, 'two backups');
+      // a failure (the directory turns into a file) is reported and the loop goes on
+      rmSync(dir, { recursive: true });
+      writeFileSync(dir, 'in the way');
+      await until(() => /backup failed \(above\); next attempt in 1 s/.test(out), 'a reported failure');
+      rmSync(dir);
+      await until(() => existsSync(dir) && backupFiles(dir).length >= 1, 'a backup after the failure');
+      const stopping = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(5000);
+      expect(out).toMatch(/a backup now, then every 1 s/);
+      expect(out).toMatch(/backup_schedule: stopped/);
+      expect(out).not.toContain(PASSWORD);
+      expect(out).not.toContain(encodeURIComponent(PASSWORD));
+    },
+    SLOW,
+  );
+
+  it('refuses an interval that is not a whole number of seconds', () => {
+    const r = run(SCHEDULE, { DATABASE_URL: URL_PLAIN, BACKUP_INTERVAL_SECONDS: '1h' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/BACKUP_INTERVAL_SECONDS must be a whole number of seconds \(got '1h'\)/);
+  });
 });
 
 describe('refusals: clear message, non-zero exit, no password', () => {

@@ -26,6 +26,11 @@ interface Container {
   command?: string[];
   ports?: { name?: string; containerPort: number }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+  }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   startupProbe?: Probe;
   livenessProbe?: Probe;
@@ -36,10 +41,10 @@ interface Container {
 }
 interface PodSpec {
   containers: Container[];
-  securityContext?: SecurityContext;
+  securityContext?: SecurityContext & { fsGroup?: number };
   terminationGracePeriodSeconds?: number;
   restartPolicy?: string;
-  volumes?: { name: string; emptyDir?: Dict }[];
+  volumes?: { name: string; emptyDir?: Dict; persistentVolumeClaim?: { claimName: string } }[];
 }
 interface K8sDoc {
   apiVersion: string;
@@ -120,6 +125,8 @@ describe('every YAML file of the kit parses', () => {
       'docker/k8s/configmap.yaml',
       'docker/k8s/secret.example.yaml',
       'docker/k8s/migration-job.yaml',
+      'docker/k8s/backup-cronjob.yaml',
+      'docker/k8s/backup-pvc.yaml',
       '.github/workflows/deploy.yml',
       '.github/dependabot.yml',
     ]) {
@@ -283,20 +290,67 @@ describe('Kubernetes manifests', () => {
     expect(c.resources?.limits?.memory).toBeDefined();
   });
 
+  it('backup CronJob: daily backup_db.sh, never two at once, retention, resources, non-root, onto its own volume', () => {
+    const cron = k8s('backup-cronjob.yaml');
+    expect(cron.kind).toBe('CronJob');
+    const spec = cron.spec as {
+      schedule: string;
+      concurrencyPolicy: string;
+      successfulJobsHistoryLimit: number;
+      failedJobsHistoryLimit: number;
+      jobTemplate: { spec: { backoffLimit: number; activeDeadlineSeconds: number; template: { spec: PodSpec } } };
+    };
+    expect(spec.schedule.split(' ')).toHaveLength(5);
+    expect(spec.schedule).toMatch(/^\d+ \d+ \* \* \*$/); // once a day
+    expect(spec.concurrencyPolicy).toBe('Forbid');
+    expect(spec.successfulJobsHistoryLimit).toBeGreaterThan(0);
+    expect(spec.failedJobsHistoryLimit).toBeGreaterThan(0);
+    expect(spec.jobTemplate.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+    const pod = spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toMatch(/^(Never|OnFailure)$/);
+    const c = pod.containers[0];
+    expect(c.image).toBe(api.image);
+    expect(c.command?.join(' ')).toMatch(/scripts\/backup_db\.sh$/);
+    // retention from the ConfigMap, the database from the Secret (that key only), dumps onto the claim
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
+    expect(env.BACKUP_RETENTION_DAYS.valueFrom?.configMapKeyRef).toEqual({
+      name: configMap.metadata.name,
+      key: 'BACKUP_RETENTION_DAYS',
+    });
+    expect(Number(configMap.data?.BACKUP_RETENTION_DAYS)).toBeGreaterThan(0);
+    expect(env.DATABASE_URL.valueFrom?.secretKeyRef).toEqual({ name: 'grupo-gad-api-secrets', key: 'DATABASE_URL' });
+    expect(c.envFrom).toBeUndefined();
+    const mount = c.volumeMounts?.find((m) => m.mountPath === env.BACKUP_DIR.value);
+    const claim = pod.volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim?.claimName;
+    expect(claim).toBe(k8s('backup-pvc.yaml').metadata.name);
+    // resources and hardening as the Deployment's
+    for (const r of ['cpu', 'memory']) {
+      expect(quantity(c.resources!.limits![r])).toBeGreaterThanOrEqual(quantity(c.resources!.requests![r]));
+    }
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    expect(pod.securityContext?.runAsUser).toBe(10001); // the image's user, which owns nothing but what it writes
+    expect(pod.securityContext?.fsGroup).toBe(10001); // so it may write to the claim
+    expect(c.securityContext?.readOnlyRootFilesystem).toBe(true);
+    expect(c.securityContext?.allowPrivilegeEscalation).toBe(false);
+    expect(c.securityContext?.capabilities?.drop).toEqual(['ALL']);
+  });
+
   it('kustomization lists existing files, without the Secret template and the Job', () => {
     const kust = parse(read(join(K8S, 'kustomization.yaml'))) as { resources: string[] };
     for (const r of kust.resources) expect(existsSync(join(ROOT, K8S, r))).toBe(true);
     expect(kust.resources).not.toContain('secret.example.yaml');
     expect(kust.resources).not.toContain('migration-job.yaml');
-    expect(kust.resources).toEqual(expect.arrayContaining(['deployment.yaml', 'service.yaml', 'hpa.yaml']));
+    expect(kust.resources).toEqual(
+      expect.arrayContaining(['deployment.yaml', 'service.yaml', 'hpa.yaml', 'backup-cronjob.yaml', 'backup-pvc.yaml']),
+    );
   });
 });
 
 describe('docker/docker-compose.prod.yml', () => {
   const compose = parse(read('docker/docker-compose.prod.yml')) as Compose;
-  const { db, redis, api, caddy } = compose.services;
+  const { db, redis, api, caddy, backup } = compose.services;
 
-  it('uses the seed images', () => {
+  it('uses the pinned images', () => {
     expect(db.image).toBe('postgis/postgis:15-3.3-alpine');
     expect(redis.image).toBe('redis:7-alpine');
     expect(caddy.image).toBe('caddy:2-alpine');
@@ -334,6 +388,19 @@ describe('docker/docker-compose.prod.yml', () => {
     expect(durationSeconds(api.stop_grace_period!)).toBeGreaterThan(shutdown);
   });
 
+  it('backs up on a schedule: the API image runs backup_schedule.sh into the backups volume, hardened', () => {
+    expect(backup.image).toBe(api.image);
+    expect(([] as string[]).concat(backup.command ?? []).join(' ')).toMatch(/scripts\/backup_schedule\.sh$/);
+    expect(backup.environment?.DATABASE_URL).toBe(api.environment?.DATABASE_URL);
+    expect(backup.environment?.BACKUP_RETENTION_DAYS).toMatch(/^\$\{BACKUP_RETENTION_DAYS:-\d+\}$/);
+    expect(backup.environment?.BACKUP_INTERVAL_SECONDS).toBe('${BACKUP_INTERVAL_SECONDS:-86400}');
+    expect(backup.volumes).toContain(`app_backups:${backup.environment?.BACKUP_DIR}`);
+    expect(backup.depends_on).toEqual(expect.objectContaining({ db: { condition: 'service_healthy' } }));
+    expect(backup.read_only).toBe(true);
+    expect(backup.cap_drop).toEqual(['ALL']);
+    expect(backup.ports).toBeUndefined();
+  });
+
   it('declares every named volume it mounts', () => {
     const named = Object.values(compose.services)
       .flatMap((s) => s.volumes ?? [])
@@ -352,6 +419,30 @@ describe('docker/docker-compose.prod.yml', () => {
       }
     }
     expect(api.environment?.DATABASE_URL).toMatch(/\$\{POSTGRES_PASSWORD:\?/);
+  });
+});
+
+describe('README, .env.example and the compose files agree', () => {
+  const required = ['docker-compose.yml', 'docker/docker-compose.prod.yml'].flatMap((file) =>
+    [...read(file).matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]),
+  );
+  const envExample = read('.env.example');
+  const readme = read('README.md');
+  // the production steps: README's "Docker Compose (one host)" section up to its first prose paragraph
+  const steps = readme.slice(
+    readme.indexOf('### Docker Compose (one host)'),
+    readme.indexOf('[`docker/docker-compose.prod.yml`]'),
+  );
+
+  it('finds the variables compose refuses to start without', () => {
+    expect(new Set(required)).toEqual(
+      new Set(['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'SECRET_KEY', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'DOMAIN']),
+    );
+  });
+
+  it.each([...new Set(required)])('%s is in .env.example and in the README production steps', (name) => {
+    expect(envExample).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
+    expect(steps).toMatch(new RegExp(`\\b${name}\\b`));
   });
 });
 
@@ -452,14 +543,17 @@ describe('docker/Dockerfile.api', () => {
 });
 
 describe('scripts', () => {
-  it.each(['scripts/start.sh', 'scripts/backup_db.sh', 'scripts/restore_db.sh'])('%s is executable bash that parses', (f) => {
-    expect(statSync(join(ROOT, f)).mode & 0o111).not.toBe(0);
-    expect(read(f).split('\n')[0]).toBe('#!/usr/bin/env bash');
-    expect(read(f)).toContain('set -euo pipefail');
-    const r = spawnSync('bash', ['-n', join(ROOT, f)], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  });
+  it.each(['scripts/start.sh', 'scripts/backup_db.sh', 'scripts/restore_db.sh', 'scripts/backup_schedule.sh'])(
+    '%s is executable bash that parses',
+    (f) => {
+      expect(statSync(join(ROOT, f)).mode & 0o111).not.toBe(0);
+      expect(read(f).split('\n')[0]).toBe('#!/usr/bin/env bash');
+      expect(read(f)).toContain('set -euo pipefail');
+      const r = spawnSync('bash', ['-n', join(ROOT, f)], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+  );
 });
 
 describe('.github', () => {
@@ -467,6 +561,7 @@ describe('.github', () => {
     uses?: string;
     run?: string;
     with?: Dict;
+    if?: string;
   }
   interface Job {
     needs?: string | string[];
@@ -488,7 +583,7 @@ describe('.github', () => {
     expect(runs(wf.jobs.manifests)).toMatch(/kubeconform -strict .*docker\/k8s/);
   });
 
-  it('builds and pushes to GHCR with the seed tags after the tests', () => {
+  it('builds and pushes to GHCR with the release tags after the tests', () => {
     const job = wf.jobs['build-and-push'];
     expect(job.needs).toEqual(expect.arrayContaining(['test', 'manifests']));
     const meta = job.steps.find((s) => s.uses?.startsWith('docker/metadata-action@'));
@@ -504,6 +599,22 @@ describe('.github', () => {
     }
     const push = job.steps.find((s) => s.uses?.startsWith('docker/build-push-action@') && s.with?.push === true);
     expect(push?.with?.file).toBe('docker/Dockerfile.api');
+  });
+
+  it('CI tests on every supported Node.js line, lints openapi.json, and uploads the browser screenshots', () => {
+    const ci = parse(read('.github/workflows/ci.yml')) as {
+      jobs: { test: Job & { strategy: { matrix: { node: string[] } } } };
+    };
+    expect(ci.jobs.test.strategy.matrix.node).toEqual(['22', '24']);
+    const setup = ci.jobs.test.steps.find((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(setup?.with?.['node-version']).toBe('${{ matrix.node }}');
+    for (const cmd of ['npm ci', 'npm run lint:openapi', 'npm run test:cov']) expect(runs(ci.jobs.test)).toContain(cmd);
+    expect(runs(wf.jobs.test)).toContain('npm run lint:openapi');
+    const upload = ci.jobs.test.steps.find(
+      (s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.path === 'test-results/',
+    );
+    expect(upload?.if).toBe('always()');
+    expect(JSON.parse(read('package.json')).engines.node).toBe('>=22.12');
   });
 
   it('deploy job runs after the image and names what it needs', () => {

@@ -6,7 +6,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import fastifyCompress from '@fastify/compress';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Configuration } from '@gad/config';
@@ -33,6 +33,7 @@ import {
   recordHttpMetrics,
 } from '@gad/observability';
 import { AppModule, type ModuleImport } from './app.module.js';
+import { buildOpenApiDocument } from './openapi-conventions.js';
 
 export const SWAGGER_UI_PATH = 'api/docs';
 
@@ -163,19 +164,4 @@ function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
-}
-
-export function buildOpenApiDocument(app: NestFastifyApplication, config: Configuration): OpenAPIObject {
-  const options = new DocumentBuilder()
-    .setTitle(config.app.name)
-    .setVersion(config.app.version)
-    .setDescription(`${config.app.name} REST API. Errors are RFC 9457 problem details (application/problem+json).`)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .addCookieAuth('access_token', { type: 'apiKey', in: 'cookie', name: 'access_token' }, 'access_token')
-    .addOAuth2({
-      type: 'oauth2',
-      flows: { password: { tokenUrl: `${config.app.apiPrefix}/auth/login`, scopes: {} } },
-    })
-    .build();
-  return SwaggerModule.createDocument(app, options);
 }

@@ -4,6 +4,7 @@ import { ConfigError, readConfiguration, type Configuration } from '@gad/config'
 import { WORKER_MESSAGES } from '@gad/observability';
 import { runPrimary } from './cluster.js';
 import { createApp, SWAGGER_UI_PATH } from './create-app.js';
+import { nodeVersionWarning } from './node-version.js';
 import { gracefulShutdown } from './shutdown.js';
 
 async function serve(config: Configuration): Promise<void> {
@@ -47,6 +48,9 @@ function printBanner(config: Configuration, port: number): void {
   );
 }
 
+const unsupported = nodeVersionWarning();
+if (unsupported && cluster.isPrimary) console.warn(unsupported);
+
 // validated here, before Nest starts (and before the primary forks): every problem is listed at once
 const { configuration: config, problems, warnings } = readConfiguration();
 if (problems.length > 0) {
@@ -62,5 +66,26 @@ if (cluster.isPrimary && config.cluster.workers > 1) {
   }
   runPrimary(config);
 } else {
-  await serve(config);
+  await serve(config).catch(failedToBoot);
+}
+
+/**
+ * A boot failure is said once, with its cause and no stack: by a worker to the primary (which stops
+ * everything and exits 1, see cluster.ts), or by a single process on stderr before exiting 1.
+ */
+function failedToBoot(error: unknown): void {
+  const cause = causeOf(error);
+  if (cluster.isWorker) {
+    process.send!({ type: WORKER_MESSAGES.bootFailed, cause }, undefined, {}, () => process.exit(1));
+    return;
+  }
+  console.error(`${config.app.name} failed to boot: ${cause}`);
+  process.exit(1);
+}
+
+/** The message of an error, or of each error in an AggregateError (a refused connection to every address). */
+function causeOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const inner = error instanceof AggregateError ? error.errors.map(causeOf) : [];
+  return [error.message, ...inner].filter(Boolean).join('; ') || error.name;
 }

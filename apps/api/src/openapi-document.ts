@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { configurationFrom } from '@gad/config';
-import { buildOpenApiDocument, createApp } from './create-app.js';
+import { createApp } from './create-app.js';
+import { buildOpenApiDocument } from './openapi-conventions.js';
 
 /** The OpenAPI document for the default configuration, built from a throwaway embedded app. */
 export async function openApiDocument(): Promise<OpenAPIObject> {

@@ -1,17 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, adminSession, createUser } from './support/http.js';
 import { closeAll, connected, dashboardSocket, nextEvent } from './support/socket-client.js';
 import { startApp, type TestApp } from './support/test-app.js';
+import { describeInChromium, launchChromium, screenshot, waitForText, watchPage } from './support/browser.js';
 
-// Debian's package; .ci/run installs it. Without it this suite is skipped, loudly.
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = 'test-results/dashboard.png';
-const available = existsSync(CHROMIUM);
-if (!available) console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-(available ? describe : describe.skip)('dashboard in Chromium', () => {
+describeInChromium('dashboard in Chromium', () => {
   let db: ThrowawayDatabase;
   let t: TestApp;
   let browser: Browser;
@@ -27,10 +21,7 @@ if (!available) console.warn(`dashboard browser test skipped: ${CHROMIUM} is mis
       full_name: 'Operadora Uno',
       roles: ['operator'],
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -43,15 +34,7 @@ if (!available) console.warn(`dashboard browser test skipped: ${CHROMIUM} is mis
   it('signs in, follows who is online, and sends and receives a broadcast, with no console error or CSP violation', async () => {
     const context = await browser.newContext({ locale: 'es-ES', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    await page.addInitScript({
-      content: `window.__csp = [];
-        document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
-    });
+    const { problems, violations } = await watchPage(page);
 
     const res = await page.goto(`${t.origin}/dashboard`);
     expect(res?.status()).toBe(200);
@@ -81,18 +64,46 @@ if (!available) console.warn(`dashboard browser test skipped: ${CHROMIUM} is mis
     other.disconnect();
     await waitForText(page, '#online-count', '1');
 
-    mkdirSync('test-results', { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(await page.evaluate('window.__csp')).toEqual([]);
+    await screenshot(page, 'dashboard');
+    expect(await violations()).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+  it('draws the traffic of the last minutes as soon as an admin connects, before any live update', async () => {
+    for (let i = 0; i < 30; i++) expect((await fetch(`${t.api}/health`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5600)); // the server records a sample every 5 s
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const { problems, violations } = await watchPage(page);
+    await page.goto(`${t.origin}/dashboard`);
+    await page.fill('#email', ADMIN_EMAIL);
+    await page.fill('#password', ADMIN_NEW_PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector('#connection-state[data-state="connected"]');
+    // the history (a recorded sample and now) plus the status sent on connect; live updates come every 5 s
+    await page.waitForFunction(
+      () => Number((globalThis as any).document.querySelector('#chart').dataset.points) >= 3,
+      undefined,
+      {
+        timeout: 2000,
+      },
+    );
+    const drawn = await page.evaluate(() => {
+      const canvas = (globalThis as any).document.querySelector('#chart');
+      const probe = (globalThis as any).document.createElement('canvas').getContext('2d');
+      probe.fillStyle = (globalThis as any).getComputedStyle(canvas).getPropertyValue('--chart-rps').trim();
+      const hex = probe.fillStyle as string; // normalised to #rrggbb
+      const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i] === rgb[0] && data[i + 1] === rgb[1] && data[i + 2] === rgb[2]) count++;
+      return count;
+    });
+    expect(drawn).toBeGreaterThan(20); // pixels of the request-rate line
+    await screenshot(page, 'dashboard-history');
+    expect(await violations()).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
 });
-
-function waitForText(page: Page, selector: string, text: string): Promise<unknown> {
-  return page.waitForFunction(
-    ([sel, expected]) => (globalThis as any).document.querySelector(sel)?.textContent?.trim() === expected,
-    [selector, text] as const,
-    { timeout: 10_000 },
-  );
-}

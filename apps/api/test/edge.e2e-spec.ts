@@ -63,7 +63,7 @@ describe('the HTTP edge', () => {
       t = await start({});
     });
 
-    it('sends the seed headers on API routes, with a CSP that allows no inline script or style, and no HSTS outside production', async () => {
+    it('sends the security headers on API routes, with a CSP that allows no inline script or style, and no HSTS outside production', async () => {
       const res = await fetch(`${t.api}/health`);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');
@@ -169,7 +169,7 @@ describe('the HTTP edge', () => {
       expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     });
 
-    it("adds the seed's localhost origins in development only", async () => {
+    it('adds the localhost origins in development only', async () => {
       const dev = await start({ ENVIRONMENT: 'development', CORS_ALLOWED_ORIGINS: '[]' });
       const ok = await fetch(`${dev.api}/health`, { headers: { Origin: 'http://localhost:3000' } });
       expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
@@ -388,7 +388,7 @@ describe('the HTTP edge', () => {
     beforeAll(async () => {
       dir = tempDir('gad-dashboard-');
       mkdirSync(join(dir, 'static', 'img'), { recursive: true });
-      writeFileSync(join(dir, 'index.html'), '<!doctype html><title>dash</title>');
+      writeFileSync(join(dir, 'index.html'), '<!doctype html><title>dash</title><script src="/static/plain.js"></script>');
       writeFileSync(join(dir, 'static', 'app.3f9a1c2e.js'), 'console.log(1);\n');
       writeFileSync(join(dir, 'static', 'plain.js'), 'console.log(2);\n');
       writeFileSync(join(dir, 'static', 'img', 'logo.5d41402abc.png'), Buffer.alloc(10));
@@ -397,7 +397,7 @@ describe('the HTTP edge', () => {
       test = await start({}, { dashboardDir: dir });
     });
 
-    it("uses the seed's cache headers in production: a year, immutable, for fingerprinted files; an hour otherwise", async () => {
+    it('uses long cache headers in production: a year, immutable, for fingerprinted files; an hour otherwise', async () => {
       const hashed = await fetch(`${prod.origin}/static/app.3f9a1c2e.js`);
       expect(hashed.status).toBe(200);
       expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -424,6 +424,23 @@ describe('the HTTP edge', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(res.headers.get('cache-control')).toBe('no-cache');
       expect(await res.text()).toContain('<title>dash</title>');
+      const again = await rawRequest(prod.origin, { path: '/dashboard', headers: { 'If-None-Match': res.headers.get('etag')! } });
+      expect(again.status).toBe(304);
+    });
+
+    it('points the page at content-hashed copies, cached for a year in every environment and readable cross-origin', async () => {
+      for (const app of [prod, test]) {
+        const page = await (await fetch(`${app.origin}/dashboard`)).text();
+        const src = /src="(\/static\/plain\.[0-9a-f]{12}\.js)"/.exec(page)?.[1];
+        expect(src).toBeDefined();
+        const res = await fetch(`${app.origin}${src}`, { headers: { Origin: 'https://elsewhere.example' } });
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe('console.log(2);\n');
+        expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+        expect(res.headers.get('access-control-allow-origin')).toBe('*');
+        expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      }
     });
 
     it('lists no directory and serves no dotfile', async () => {

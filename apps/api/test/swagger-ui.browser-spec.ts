@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { startApp, type TestApp } from './support/test-app.js';
+import { describeInChromium, launchChromium, watchPage } from './support/browser.js';
 
 // Swagger UI under its own CSP (styles may be inline, scripts may not): it must render with no violation.
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.warn(`Swagger UI browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-(available ? describe : describe.skip)('Swagger UI in Chromium', () => {
+describeInChromium('Swagger UI in Chromium', () => {
   let db: ThrowawayDatabase;
   let t: TestApp;
   let browser: Browser;
@@ -16,10 +12,7 @@ if (!available) console.warn(`Swagger UI browser test skipped: ${CHROMIUM} is mi
   beforeAll(async () => {
     db = await createThrowawayDatabase();
     t = await startApp({ DATABASE_URL: db.url });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -30,16 +23,12 @@ if (!available) console.warn(`Swagger UI browser test skipped: ${CHROMIUM} is mi
 
   it('renders the API document with no CSP violation', async () => {
     const page = await browser.newPage();
-    const violations: string[] = [];
-    await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
-    await page.addInitScript({
-      content: `document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));`,
-    });
+    const { violations } = await watchPage(page);
     const res = await page.goto(`${t.origin}/api/docs`);
     expect(res?.headers()['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
     await page.waitForSelector('.swagger-ui .info .title', { timeout: 15_000 });
     expect(await page.textContent('.swagger-ui .info .title')).toContain('GRUPO_GAD');
     await page.waitForSelector('.opblock-tag', { timeout: 15_000 });
-    expect(violations).toEqual([]);
+    expect(await violations()).toEqual([]);
   });
 });

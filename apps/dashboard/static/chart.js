@@ -18,11 +18,13 @@ export class LiveChart {
     const num = (v) => (Number.isFinite(v) && v >= 0 ? v : null);
     if (num(rps) === null && num(p95) === null) return;
     this.points.push({ t, rps: num(rps), p95: num(p95) });
+    this.canvas.dataset.points = String(this.points.length);
     this.schedule();
   }
 
   clear() {
     this.points = [];
+    this.canvas.dataset.points = '0';
     this.schedule();
   }
 
@@ -55,6 +57,7 @@ export class LiveChart {
     const now = Date.now(),
       start = now - this.windowMs;
     while (this.points.length && (this.points[0].t < start || this.points.length > this.maxPoints)) this.points.shift();
+    canvas.dataset.points = String(this.points.length);
     const pad = { l: 40, r: 44, t: 10, b: 20 },
       pw = w - pad.l - pad.r,
       ph = h - pad.t - pad.b;

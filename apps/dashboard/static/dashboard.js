@@ -595,6 +595,7 @@ function connectSocket() {
 
   socket.on('users:online', renderOnline);
   socket.on('notification', addNotification);
+  socket.on('system:history', renderHistory);
   socket.on('system:status', renderStatus);
   socket.on('ai:chunk', onChatChunk);
   socket.on('ai:done', onChatDone);
@@ -781,6 +782,19 @@ function renderStatus(s) {
   state.lastHttp = { rps, p95 };
   chart.push(rps, p95);
   renderChartSummary();
+}
+
+// The five minutes before the page connected (every instance), on this browser's clock: the last sample is the server's now.
+function renderHistory(h) {
+  const samples = Array.isArray(h?.samples) ? h.samples : [];
+  const end = Date.parse(samples.at(-1)?.t);
+  if (!Number.isFinite(end)) return;
+  const offset = Date.now() - end;
+  chart.clear();
+  for (const s of samples) {
+    const at = Date.parse(s?.t);
+    if (Number.isFinite(at)) chart.push(Number(s.rps), Number(s.p95_ms), at + offset);
+  }
 }
 
 function renderChartSummary() {

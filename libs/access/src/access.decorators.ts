@@ -1,5 +1,5 @@
 import { SetMetadata, applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOAuth2, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOAuth2, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { Role } from './roles.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 
@@ -13,24 +13,38 @@ export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionC
   return ctx.switchToHttp().getRequest<{ user: AuthenticatedUser }>().user;
 });
 
+const PENDING_PASSWORD_CHANGE = 'the account must change its password first (every route but /auth/* and GET /users/me)';
+
 /**
- * Signed-in callers only (the global JWT guard already insists; this adds roles and the Swagger
- * security metadata). `@Authenticated('admin')` also requires the admin role.
+ * Signed-in callers only (the global JWT guard already insists; this adds roles and the OpenAPI
+ * security schemes and 401/403 answers). `@Authenticated('admin')` also requires the admin role.
  */
 export function Authenticated(...roles: Role[]): MethodDecorator & ClassDecorator {
+  const forbidden =
+    roles.length > 0
+      ? `Requires role ${roles.join(' or ')} (or a superuser); or ${PENDING_PASSWORD_CHANGE}.`
+      : `Forbidden: ${PENDING_PASSWORD_CHANGE}.`;
   const decorators = [
     ApiBearerAuth(),
     ApiCookieAuth('access_token'),
     ApiOAuth2([]),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid or revoked access token (problem+json).' }),
+    problem(401, 'Missing, invalid, expired or revoked access token, or the user was deactivated since it was issued.'),
+    problem(403, forbidden),
   ];
-  if (roles.length > 0) {
-    decorators.push(
-      Roles(...roles),
-      ApiForbiddenResponse({ description: `Requires role: ${roles.join(' or ')} (problem+json).` }),
-    );
-  }
+  if (roles.length > 0) decorators.push(Roles(...roles));
   return applyDecorators(...decorators);
+}
+
+/**
+ * A problem+json answer in the OpenAPI document. The schema is referred to by name: `ProblemDto` is
+ * defined with the problem details (a floor above this one) and registered in every document.
+ */
+function problem(status: 401 | 403, description: string): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status,
+    description,
+    content: { 'application/problem+json': { schema: { $ref: getSchemaPath('ProblemDto') } } },
+  });
 }
 
 export const ALLOW_PENDING_PASSWORD_CHANGE_KEY = 'allowPendingPasswordChange';

@@ -1,26 +1,17 @@
 import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
-import { requestIdOf } from '@gad/observability';
+import { ApiProblems, requestIdOf } from '@gad/observability';
 import { AiService, toChatInput, type ChatContext, type ChatStreamEvent } from './ai.service.js';
 import { ChatLimitsPipe } from './chat-limits.pipe.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
-import { ChatChunkDto, ChatResponseDto, toChatResponse } from './dto/chat-response.dto.js';
+import { ChatResponseDto, toChatResponse } from './dto/chat-response.dto.js';
 import { InteractionPageDto } from './dto/interaction.dto.js';
 import { InteractionsQueryDto } from './dto/interactions-query.dto.js';
 import { clientDisconnectSignal, sendSse, type SseEvent } from './sse.js';
 import { Authenticated, CurrentUser, type AuthenticatedUser } from '@gad/access';
 
 @ApiTags('ai')
-@ApiExtraModels(ChatChunkDto, ChatResponseDto)
 @Controller('ai')
 export class AiController {
   constructor(private readonly ai: AiService) {}
@@ -32,7 +23,7 @@ export class AiController {
   @ApiOperation({ summary: 'Ask the AI; answers 200 with a fallback sentence when the provider cannot.' })
   @ApiBody({ type: ChatRequestDto })
   @ApiOkResponse({ type: ChatResponseDto })
-  @ApiBadRequestResponse({ description: 'Invalid body (problem+json with `errors`).' })
+  @ApiProblems({ 400: 'Invalid body (problem+json with `errors`).' })
   async chat(
     @Body(ChatLimitsPipe) body: ChatRequestDto,
     @CurrentUser() user: AuthenticatedUser | undefined,
@@ -58,14 +49,14 @@ export class AiController {
       'text/event-stream': {
         schema: {
           type: 'string',
-          description: 'chunk data: ChatChunkDto; done data: ChatResponseDto.',
+          description: '`chunk` data: `{"delta": string}`; `done` data: a ChatResponseDto.',
           example:
             'event: chunk\ndata: {"delta":"Hola"}\n\nevent: done\ndata: {"response":"Hola","source":"ai","timestamp":"…","request_id":"…"}\n\n',
         },
       },
     },
   })
-  @ApiBadRequestResponse({ description: 'Invalid body (problem+json with `errors`), before the stream starts.' })
+  @ApiProblems({ 400: 'Invalid body (problem+json with `errors`), before the stream starts.' })
   async chatStream(
     @Body(ChatLimitsPipe) body: ChatRequestDto,
     @CurrentUser() user: AuthenticatedUser | undefined,
@@ -79,7 +70,7 @@ export class AiController {
   @Authenticated('admin')
   @ApiOperation({ summary: 'Recorded chats, newest first.' })
   @ApiOkResponse({ type: InteractionPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid query (problem+json).' })
+  @ApiProblems({ 400: 'Invalid query (problem+json with `errors`).' })
   interactions(@Query() query: InteractionsQueryDto): Promise<InteractionPageDto> {
     return this.ai.listInteractions(query);
   }

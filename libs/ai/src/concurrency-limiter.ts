@@ -9,7 +9,7 @@ interface Waiter {
 const LATENCY_SMOOTHING = 0.3;
 
 /**
- * At most `max` provider calls in flight per process. Unlike the seed's semaphore, a waiter never
+ * At most `max` provider calls in flight per process. Unlike a plain semaphore, a waiter never
  * sleeps past its deadline: it is turned away at once when the queue is full or the predicted wait
  * (queue rounds × average call latency) already exceeds its budget, and leaves the queue when its
  * deadline passes or its caller goes away.

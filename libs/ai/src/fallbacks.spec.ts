@@ -3,7 +3,7 @@ import { MalformedAnswerError, classifyProviderError, loadSdk } from './ai-provi
 import { FALLBACK_CAUSES, FALLBACK_MESSAGES, fallbackMessage } from './fallbacks.js';
 
 describe('fallbacks', () => {
-  it("keeps the seed's three sentences verbatim", () => {
+  it('keeps the three fallback sentences verbatim', () => {
     expect(FALLBACK_MESSAGES).toEqual({
       ai_unavailable: 'El servicio de IA no está disponible temporalmente. Intente más tarde.',
       processing_error: 'Ocurrió un error procesando su solicitud. Intente nuevamente.',

@@ -10,7 +10,7 @@ export const FALLBACK_CAUSES = [
 ] as const;
 export type FallbackCause = (typeof FALLBACK_CAUSES)[number];
 
-/** The seed's fallback sentences (FallbackService.fallback_responses), verbatim. */
+/** The fallback sentences clients already show (FallbackService.fallback_responses), verbatim. */
 export const FALLBACK_MESSAGES = {
   ai_unavailable: 'El servicio de IA no está disponible temporalmente. Intente más tarde.',
   processing_error: 'Ocurrió un error procesando su solicitud. Intente nuevamente.',

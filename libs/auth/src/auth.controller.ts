@@ -1,19 +1,9 @@
-import { Inject, Body, Controller, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConsumes,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { appConfig, authConfig } from '@gad/config';
+import { ApiProblems } from '@gad/observability';
 import { AuthCookies, REFRESH_COOKIE, bearerToken, readCookie, ACCESS_COOKIE } from './auth-cookies.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
@@ -49,10 +39,12 @@ export class AuthController {
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiUnauthorizedResponse({ description: 'Unknown email or wrong password (same answer for both).' })
-  @ApiForbiddenResponse({ description: 'The account is deactivated.' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed attempts from this address or for this account.' })
-  @ApiBadRequestResponse({ description: 'Malformed body, or a password over 72 bytes.' })
+  @ApiProblems({
+    400: 'Malformed body, or a password over 72 bytes.',
+    401: 'Unknown email or wrong password (the same answer for both).',
+    403: 'The account is deactivated.',
+    429: 'Too many failed sign-ins from this address or for this account (LOGIN_MAX_ATTEMPTS), or too many requests.',
+  })
   async login(
     @Body() body: LoginDto,
     @Client() client: ClientContext,
@@ -67,8 +59,9 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate the refresh cookie and get a new access token. Reusing a rotated token revokes the session.' })
+  @ApiCookieAuth('refresh_token')
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiUnauthorizedResponse({ description: 'No, unknown, expired, revoked or reused refresh token.' })
+  @ApiProblems({ 401: 'No, unknown, expired, revoked or reused refresh token (the cookies are cleared).' })
   async refresh(
     @Req() req: Request,
     @Client() client: ClientContext,
@@ -88,7 +81,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'End the session (refresh cookie or bearer token) and clear cookies. 204 even when there is nothing to end.',
   })
-  @ApiNoContentResponse()
+  @ApiNoContentResponse({ description: 'The session is over (or there was none); the cookies are cleared.' })
   async logout(@Req() req: Request, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(readCookie(req, REFRESH_COOKIE), bearerToken(req) ?? readCookie(req, ACCESS_COOKIE), client);
     this.cookies.clear(res);
@@ -98,9 +91,11 @@ export class AuthController {
   @HttpCode(204)
   @Authenticated()
   @ApiOperation({ summary: 'Change your password; keeps this session, revokes the others, clears must_change_password.' })
-  @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: 'The new password breaks a rule (named in the answer).' })
-  @ApiUnauthorizedResponse({ description: 'The current password is wrong.' })
+  @ApiNoContentResponse({ description: 'Changed.' })
+  @ApiProblems({
+    400: 'The new password breaks a rule (named in the answer).',
+    401: 'The current password is wrong.',
+  })
   async changePassword(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,

@@ -17,6 +17,9 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().in
 const num = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().min(min).max(max);
 const bool = () => z.stringbool();
 const text = () => z.string();
+/** An absolute http(s) URL; a trailing slash is dropped. */
+const httpUrl = () =>
+  z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((url) => url.replace(/\/+$/, ''));
 /** A JSON list of strings (`["a","b"]`) or, for convenience, a comma-separated one. */
 const list = () =>
   z
@@ -80,7 +83,11 @@ export const environmentSchema = z.object({
     ),
   CORS_ALLOWED_ORIGINS: list()
     .default([])
-    .meta(security('JSON list of allowed CORS origins. Never `*` in production. Development adds localhost origins.')),
+    .meta(
+      security(
+        'JSON list of allowed CORS origins. Never `*` in production. Development adds http://localhost:3000, http://localhost:8080 and http://127.0.0.1:3000.',
+      ),
+    ),
   CORS_ALLOW_CREDENTIALS: bool().default(true).meta(security('Allow cookies on CORS requests.')),
   TRUSTED_PROXY_HOSTS: list()
     .default(['localhost', '127.0.0.1'])
@@ -111,12 +118,15 @@ export const environmentSchema = z.object({
   DATABASE_SSL: bool()
     .default(false)
     .meta(database('Use TLS to PostgreSQL (also on when the URL has `ssl=require` or `sslmode=require`).')),
-  DB_POOL_SIZE: int(1, 1000).default(20).meta(database('Permanent pool connections (seed `pool_size`).')),
+  DB_POOL_SIZE: int(1, 1000).default(20).meta(database('Pool connections kept open once opened (SQLAlchemy `pool_size`).')),
   DB_MAX_OVERFLOW: int(0, 1000)
     .default(10)
-    .meta(database('Extra connections under load (seed `max_overflow`); pool max = size + overflow.')),
+    .meta(database('Extra connections under load (SQLAlchemy `max_overflow`); pool max = size + overflow; closed when idle.')),
   DB_POOL_TIMEOUT: num(0.1).default(30).meta(database('Seconds to wait for a pooled connection.')),
   DB_POOL_RECYCLE: num(1).default(3600).meta(database('Seconds after which a connection is replaced.')),
+  DB_POOL_IDLE_TIMEOUT: num(0.1)
+    .default(10)
+    .meta(database('Seconds an overflow connection (beyond DB_POOL_SIZE) may stay idle before it is closed.')),
   DB_COMMAND_TIMEOUT: num(0.1).default(60).meta(database('Statement timeout in seconds.')),
   RUN_MIGRATIONS: bool()
     .optional()
@@ -156,6 +166,14 @@ export const environmentSchema = z.object({
   MAX_REQUESTS_JITTER: int(0)
     .default(50)
     .meta(performance('Random extra requests before recycling, so workers do not restart together.')),
+  WORKER_CRASH_LIMIT: int(0, 10_000)
+    .default(5)
+    .meta(
+      performance(
+        'With WORKERS > 1, a worker that crashes after it was ready is replaced after 1, 2, 4 … (at most 30) seconds; more than this many crashes within WORKER_CRASH_WINDOW_SECONDS stop the process (exit 1).',
+      ),
+    ),
+  WORKER_CRASH_WINDOW_SECONDS: int(1, 86_400).default(60).meta(performance('The window for WORKER_CRASH_LIMIT.')),
   KEEP_ALIVE_TIMEOUT: num(0.1).default(5).meta(performance('HTTP keep-alive timeout in seconds.')),
   HEADERS_TIMEOUT_SECONDS: num(0.1)
     .default(10)
@@ -163,9 +181,13 @@ export const environmentSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: num(0).default(30).meta(performance('Grace period for in-flight requests on SIGTERM.')),
   RATE_LIMIT_CALLS: int(1).default(100).meta(performance('Requests per client per RATE_LIMIT_PERIOD.')),
   RATE_LIMIT_PERIOD: int(1).default(60).meta(performance('Rate-limit window in seconds.')),
-  CDN_BASE_URL: text()
+  CDN_BASE_URL: httpUrl()
     .optional()
-    .meta(performance('Base URL for static assets (e.g. https://cdn.example.com); unset serves them from /static.')),
+    .meta(
+      performance(
+        "A pull CDN in front of /static (e.g. https://cdn.example.com): in staging and production the dashboard loads its content-hashed assets from `$CDN_BASE_URL/static/…` and its CSP allows that origin. Unset: from this host's /static.",
+      ),
+    ),
 
   // --- Cache
   REDIS_URL: text()
@@ -219,6 +241,11 @@ export const environmentSchema = z.object({
   // --- Backups (read by scripts/backup_db.sh; declared here so they are validated and documented)
   BACKUP_DIR: text().default('./backups').meta(backups('Where scripts/backup_db.sh writes dumps.')),
   BACKUP_RETENTION_DAYS: int(1).default(7).meta(backups('Days of backups kept.')),
+  BACKUP_INTERVAL_SECONDS: int(60)
+    .default(86_400)
+    .meta(
+      backups('How often scripts/backup_schedule.sh (the compose `backup` service) runs a backup; it also runs one at start.'),
+    ),
 });
 
 /** The validated environment: every variable typed, defaults applied. */

@@ -16,7 +16,7 @@ const database = (raw: RawEnvironment) => resolveDatabaseUrl(validateEnvironment
 const STRONG_SECRET = 'a'.repeat(16) + 'b'.repeat(16) + 'c';
 
 describe('the environment schema and its slices', () => {
-  it('applies the seed defaults with an empty environment', () => {
+  it('applies the documented defaults with an empty environment', () => {
     const { config, problems } = parseConfig({});
     expect(problems).toEqual([]);
     expect(config.app.environment).toBe('development');
@@ -33,8 +33,10 @@ describe('the environment schema and its slices', () => {
       maxOverflow: 10,
       poolTimeoutMs: 30_000,
       poolRecycleSeconds: 3600,
+      poolIdleTimeoutMs: 10_000,
       commandTimeoutMs: 60_000,
     });
+    expect(config.http).toMatchObject({ workerCrashLimit: 5, workerCrashWindowMs: 60_000, cdnBaseUrl: undefined });
     expect(config.ws).toMatchObject({
       heartbeatIntervalMs: 30_000,
       maxConnections: 100,
@@ -53,7 +55,7 @@ describe('the environment schema and its slices', () => {
     expect(config.cache).toEqual({ ttlSeconds: 3600, memoryTtlSeconds: 15 });
   });
 
-  it('adds the seed localhost origins in development only', () => {
+  it('adds the localhost origins in development only', () => {
     const dev = parseConfig({ CORS_ALLOWED_ORIGINS: '["https://app.example.com"]' }).config;
     expect(dev.http.corsAllowedOrigins).toEqual(expect.arrayContaining(['https://app.example.com', 'http://localhost:3000']));
     const staging = parseConfig({
@@ -179,6 +181,15 @@ describe('the environment schema and its slices', () => {
     expect(config.app).toMatchObject({ port: 8000, name: 'GAD', logLevel: 'warn' });
   });
 
+  it('takes CDN_BASE_URL as an http(s) URL without its trailing slash, and refuses anything else', () => {
+    expect(parseConfig({ CDN_BASE_URL: 'https://cdn.example.com/assets/' }).config.http.cdnBaseUrl).toBe(
+      'https://cdn.example.com/assets',
+    );
+    for (const bad of ['cdn.example.com', 'ftp://cdn.example.com', 'javascript:alert(1)']) {
+      expect(parseConfig({ CDN_BASE_URL: bad }).problems).toEqual([expect.stringContaining('CDN_BASE_URL must be an http')]);
+    }
+  });
+
   it('accepts a comma-separated list as well as a JSON one', () => {
     expect(parseConfig({ TRUSTED_PROXY_HOSTS: 'localhost, 10.0.0.0/8' }).config.http.trustedProxyHosts).toEqual([
       'localhost',
@@ -208,7 +219,7 @@ describe('resolveDatabaseUrl', () => {
     expect(database({})).toEqual({ source: 'embedded' });
   });
 
-  it("accepts the seed's asyncpg scheme and explains SQLite", () => {
+  it("accepts SQLAlchemy's asyncpg scheme and explains SQLite", () => {
     expect(database({ DATABASE_URL: 'postgresql+asyncpg://u:p@db:5432/gad' }).url).toBe('postgresql://u:p@db:5432/gad');
     const sqlite = database({ DATABASE_URL: 'sqlite+aiosqlite:///./dev.db' });
     expect(sqlite.url).toBeUndefined();

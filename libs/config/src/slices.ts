@@ -79,7 +79,7 @@ export const httpConfig = slice('http', (env) => ({
   trustedProxyHosts: env.TRUSTED_PROXY_HOSTS,
   forceHttps: env.FORCE_HTTPS,
   hstsMaxAge: env.HSTS_MAX_AGE,
-  cdnBaseUrl: env.CDN_BASE_URL?.replace(/\/+$/, ''),
+  cdnBaseUrl: env.CDN_BASE_URL,
   rateLimitCalls: env.RATE_LIMIT_CALLS,
   rateLimitPeriodSeconds: env.RATE_LIMIT_PERIOD,
 }));
@@ -92,6 +92,9 @@ export const clusterConfig = slice('cluster', (env) => ({
       : 1),
   maxRequests: env.MAX_REQUESTS,
   maxRequestsJitter: env.MAX_REQUESTS_JITTER,
+  /** Crashes (after ready) tolerated within workerCrashWindowMs before the primary gives up. */
+  workerCrashLimit: env.WORKER_CRASH_LIMIT,
+  workerCrashWindowMs: env.WORKER_CRASH_WINDOW_SECONDS * 1000,
   shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
 }));
 
@@ -108,6 +111,8 @@ export const databaseConfig = slice('database', (env) => {
     maxOverflow: env.DB_MAX_OVERFLOW,
     poolTimeoutMs: env.DB_POOL_TIMEOUT * 1000,
     poolRecycleSeconds: env.DB_POOL_RECYCLE,
+    /** How long a connection above poolSize may stay idle. */
+    poolIdleTimeoutMs: env.DB_POOL_IDLE_TIMEOUT * 1000,
     commandTimeoutMs: env.DB_COMMAND_TIMEOUT * 1000,
     runMigrations: env.RUN_MIGRATIONS ?? env.ENVIRONMENT !== 'production',
   };

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type * as TypeormPglite from 'typeorm-pglite';
 import type { Configuration } from '@gad/config';
 import { CountingTypeOrmLogger } from './query-counter.js';
+import { checkedPgDriver } from './checked-pool.js';
 
 export interface SchemaParts {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -49,10 +50,15 @@ export function buildDataSourceOptions(config: Pick<Configuration, 'app' | 'data
     ssl: db.ssl ? { rejectUnauthorized: false } : false,
     applicationName: config.app.name,
     installExtensions: false,
+    // SQLAlchemy's pool: poolSize connections stay open once opened (`min`), up to maxOverflow more
+    // under load that close after poolIdleTimeoutMs idle; every one is replaced after poolRecycleSeconds,
+    // and one idle for a while is checked before use (CheckedPool, pool_pre_ping)
+    driver: checkedPgDriver,
     extra: {
+      min: db.poolSize,
       max: db.poolSize + db.maxOverflow,
       connectionTimeoutMillis: db.poolTimeoutMs,
-      idleTimeoutMillis: 30_000,
+      idleTimeoutMillis: db.poolIdleTimeoutMs,
       maxLifetimeSeconds: db.poolRecycleSeconds,
       statement_timeout: db.commandTimeoutMs,
       query_timeout: db.commandTimeoutMs + 1000,

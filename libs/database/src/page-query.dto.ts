@@ -8,7 +8,7 @@ export const MAX_SKIP = 1_000_000_000;
 
 /** `skip`/`limit` for every list endpoint: limit 1..100 (default 100), skip >= 0; out of range is a 400. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_SKIP, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 0, maximum: MAX_SKIP, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'skip must be an integer' })
@@ -16,7 +16,7 @@ export class PageQueryDto {
   @Max(MAX_SKIP, { message: `skip must not be greater than ${MAX_SKIP}` })
   skip: number = 0;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE_SIZE, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer' })

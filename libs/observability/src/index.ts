@@ -5,6 +5,7 @@ export * from './problem-mapper.js';
 export * from './request-id.js';
 export * from './validation.js';
 export * from './uuid-param.pipe.js';
+export * from './api-problems.decorator.js';
 export * from './metrics/metrics.module.js';
 export * from './metrics/metrics.service.js';
 export * from './metrics/metrics-endpoint.js';

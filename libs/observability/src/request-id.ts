@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+export const MAX_REQUEST_ID_LENGTH = 128;
+const VALID_REQUEST_ID = new RegExp(`^[A-Za-z0-9._-]{1,${MAX_REQUEST_ID_LENGTH}}$`);
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** The client's X-Request-Id when well-formed, else a fresh one; kept on the raw request (Fastify's genReqId). */

@@ -1,10 +1,17 @@
 import { HttpStatus, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ProblemException, type FieldError } from './problem.js';
 
+/** A 400 lists at most this many field errors, each text cut to MAX_FIELD_ERROR_TEXT (unknown keys are echoed). */
+export const MAX_FIELD_ERRORS = 100;
+export const MAX_FIELD_ERROR_TEXT = 500;
+
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field: field.slice(0, MAX_FIELD_ERROR_TEXT),
+      message: message.slice(0, MAX_FIELD_ERROR_TEXT),
+    }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }
@@ -24,7 +31,7 @@ export function createValidationPipe(): ValidationPipe {
         type: 'about:blank',
         title: 'Validation failed',
         detail: fieldErrors.length === 1 ? fieldErrors[0].message : `${fieldErrors.length} fields are invalid.`,
-        errors: fieldErrors,
+        errors: fieldErrors.slice(0, MAX_FIELD_ERRORS),
       });
     },
   });

@@ -13,6 +13,7 @@ export const SERVER_EVENTS = {
   notification: 'notification',
   usersOnline: 'users:online',
   systemStatus: 'system:status',
+  systemHistory: 'system:history',
   aiChunk: 'ai:chunk',
   aiDone: 'ai:done',
   authExpired: 'auth:expired',
@@ -20,8 +21,15 @@ export const SERVER_EVENTS = {
 } as const;
 
 /** Why a handshake was refused: the `connect_error` message the client sees. */
-export type RefusalReason =
-  'unauthorized' | 'token_expired' | 'password_change_required' | 'origin_not_allowed' | 'too_many_connections' | 'unavailable';
+export const REFUSAL_REASONS = [
+  'unauthorized',
+  'token_expired',
+  'password_change_required',
+  'origin_not_allowed',
+  'too_many_connections',
+  'unavailable',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export const ROOMS = {
   admins: 'admins',
@@ -45,7 +53,7 @@ export const EVENT_ABUSE = 40;
 export const REAUTH_GRACE_MS = 5_000;
 /** AI chats a single socket may have streaming at once. */
 export const MAX_CHATS_PER_SOCKET = 2;
-/** Admins get `system:status` this often. */
+/** Admins get `system:status` this often; the traffic history keeps one sample per interval. */
 export const STATUS_INTERVAL_MS = 5_000;
 /** Connects and disconnects within this window produce one `users:online` update. */
 export const PRESENCE_DEBOUNCE_MS = 200;

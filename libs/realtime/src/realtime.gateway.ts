@@ -44,7 +44,7 @@ function emitError(socket: Socket, event: string, message: string): void {
 }
 
 /**
- * The /dashboard namespace (API.md, Realtime). Server options (heartbeat, size cap, CORS, Redis
+ * The /dashboard namespace (docs/API.md, Realtime). Server options (heartbeat, size cap, CORS, Redis
  * fan-out) come from RealtimeIoAdapter. Here: the handshake, per-socket limits (idle, event budget,
  * token expiry), rooms, and the client events, each validated by its DTO through the global pipe.
  */

@@ -9,6 +9,7 @@ import { RealtimeChatService } from './realtime-chat.service.js';
 import { RealtimeGateway } from './realtime.gateway.js';
 import { RealtimeService } from './realtime.service.js';
 import { SystemStatusService } from './system-status.service.js';
+import { TrafficHistoryService } from './traffic-history.service.js';
 
 /** The /dashboard Socket.IO namespace; other modules use the exported RealtimeService. */
 @Module({
@@ -20,6 +21,7 @@ import { SystemStatusService } from './system-status.service.js';
     ConnectionSlots,
     PresenceService,
     SystemStatusService,
+    TrafficHistoryService,
     RealtimeChatService,
   ],
   exports: [RealtimeService],

@@ -8,10 +8,11 @@ import type { NotificationBroadcastDto } from './dto/notification-broadcast.dto.
 import type { NotificationDto } from './dto/server-events.dto.js';
 import { ROOMS, SERVER_EVENTS, STATUS_INTERVAL_MS } from './realtime.constants.js';
 import { SystemStatusService } from './system-status.service.js';
+import { TrafficHistoryService } from './traffic-history.service.js';
 import { errorText } from './error-text.js';
 import { isAdmin, type AuthenticatedUser, type Role } from '@gad/access';
 
-/** The sender of notifications the system raises itself (API.md requires `from: {id, full_name}`). */
+/** The sender of notifications the system raises itself (docs/API.md: `from: {id, full_name}`). */
 export const SYSTEM_SENDER = { id: '00000000-0000-0000-0000-000000000000', full_name: 'Sistema' };
 
 type SystemNotice = Pick<NotificationDto, 'message' | 'level' | 'event' | 'user'>;
@@ -32,6 +33,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     private readonly userEvents: UserEvents,
     private readonly users: UsersService,
     private readonly status: SystemStatusService,
+    private readonly traffic: TrafficHistoryService,
     private readonly lifecycle: LifecycleService,
   ) {}
 
@@ -42,6 +44,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
   /** The gateway hands over its namespace once socket.io has created it. */
   attach(ns: Namespace): void {
     this.ns = ns;
+    this.traffic.attach(ns);
     this.statusTimer = setInterval(
       () => this.pushStatus().catch((error: unknown) => this.logger.error({ err: errorText(error) }, 'system:status failed')),
       STATUS_INTERVAL_MS,
@@ -102,18 +105,21 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     this.emitToAdmins(SERVER_EVENTS.notification, notification);
   }
 
-  /** One status snapshot to one admin socket (on connect, so the panel fills at once). */
+  /** On an admin's connect, so the panel and the chart fill at once: the traffic history, then a status snapshot. */
   async sendStatus(socket: Socket): Promise<void> {
-    socket.emit(SERVER_EVENTS.systemStatus, await this.status.snapshot());
+    const traffic = await this.traffic.cluster(socket.nsp);
+    socket.emit(SERVER_EVENTS.systemHistory, traffic.history);
+    socket.emit(SERVER_EVENTS.systemStatus, await this.status.snapshot(traffic.now));
   }
 
-  /** Each node tells its own admins (with its own HTTP figures); admins elsewhere hear from their node. */
+  /** Each node tells its own admins (with the cluster's HTTP figures); admins elsewhere hear from their node. */
   private async pushStatus(): Promise<void> {
     const ns = this.ns;
     if (!ns || this.statusRunning || this.lifecycle.isShuttingDown || !ns.adapter.rooms.get(ROOMS.admins)?.size) return;
     this.statusRunning = true;
     try {
-      ns.local.to(ROOMS.admins).emit(SERVER_EVENTS.systemStatus, await this.status.snapshot());
+      const { now } = await this.traffic.cluster(ns);
+      ns.local.to(ROOMS.admins).emit(SERVER_EVENTS.systemStatus, await this.status.snapshot(now));
     } finally {
       this.statusRunning = false;
     }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AiService } from '@gad/ai';
 import { HealthService } from '@gad/health';
-import { MetricsService } from '@gad/observability';
+import type { HttpSummary } from '@gad/observability';
 import { ConnectionSlots } from './connection-slots.repository.js';
 import type { SystemStatusDto } from './dto/server-events.dto.js';
 
@@ -11,21 +11,22 @@ export class SystemStatusService {
   constructor(
     private readonly health: HealthService,
     private readonly ai: AiService,
-    private readonly metrics: MetricsService,
     private readonly slots: ConnectionSlots,
   ) {}
 
-  async snapshot(): Promise<SystemStatusDto> {
+  /** `http`: the cluster's figures, from TrafficHistoryService. */
+  async snapshot(http: HttpSummary): Promise<SystemStatusDto> {
     const [{ database, redis }, connections] = await Promise.all([this.health.dependencies(), this.slots.total()]);
     return {
       database,
       redis,
       ai: this.aiState(),
       connections,
-      http: this.metrics.httpSummary(),
+      http,
       timestamp: new Date().toISOString(),
     };
   }
+
   /** `failing` while the provider's latest outcome is a failure (this process's view). */
   private aiState(): SystemStatusDto['ai'] {
     const status = this.ai.providerStatus();

@@ -5,7 +5,7 @@ export type AssetType = 'static' | 'images' | 'docs';
 const LOCAL_BASE: Record<AssetType, string> = { static: '/static', images: '/static/images', docs: '/static/docs' };
 
 /**
- * The seed's CDN table, from configuration instead of hard-coded domains: in staging and production
+ * A CDN per asset type (static, images, docs), from configuration instead of hard-coded domains: in staging and production
  * with CDN_BASE_URL set, `${CDN_BASE_URL}/${type}/${file}`; otherwise the local /static paths.
  */
 export function assetUrl(config: Pick<Configuration, 'app' | 'http'>, type: AssetType, file: string): string {
@@ -17,7 +17,18 @@ export function assetUrl(config: Pick<Configuration, 'app' | 'http'>, type: Asse
       return encodeURIComponent(segment);
     })
     .join('/');
+  const cdn = cdnBaseUrl(config);
+  return `${cdn ? `${cdn}/${type}` : LOCAL_BASE[type]}/${path}`;
+}
+
+/** CDN_BASE_URL where it applies (staging and production), else undefined. */
+function cdnBaseUrl(config: Pick<Configuration, 'app' | 'http'>): string | undefined {
   const deployed = config.app.environment === 'production' || config.app.environment === 'staging';
-  const base = deployed && config.http.cdnBaseUrl ? `${config.http.cdnBaseUrl}/${type}` : LOCAL_BASE[type];
-  return `${base}/${path}`;
+  return deployed ? config.http.cdnBaseUrl : undefined;
+}
+
+/** The origin assets come from when it is not the page's own (for the dashboard's CSP). */
+export function assetOrigin(config: Pick<Configuration, 'app' | 'http'>): string | undefined {
+  const cdn = cdnBaseUrl(config);
+  return cdn ? new URL(cdn).origin : undefined;
 }

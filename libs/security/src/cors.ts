@@ -13,7 +13,7 @@ export const EXPOSED_HEADERS = [
 ];
 
 /**
- * CORS from CORS_ALLOWED_ORIGINS (development adds localhost origins).
+ * CORS from CORS_ALLOWED_ORIGINS (development adds three localhost origins).
  * Only a listed origin is echoed back; any other gets no Access-Control-Allow-Origin at all.
  */
 export function corsOptions(config: Configuration['http']): CorsOptions {

@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { Configuration } from '@gad/config';
+import { assetOrigin } from './asset-url.js';
 import { normalizePath } from './probe-paths.js';
 
-// The seed's policy without 'unsafe-inline' (the API serves no inline script or style), plus the
+// A strict policy without 'unsafe-inline' (the API serves no inline script or style), plus the
 // anti-framing and plugin rules helmet would add.
 const API_DIRECTIVES = [
   "default-src 'self'",
@@ -23,13 +24,20 @@ const SWAGGER_DIRECTIVES = API_DIRECTIVES.map((d) => (d.startsWith('style-src') 
 export const DASHBOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'";
 
+/** The dashboard's policy; with a CDN (CDN_BASE_URL), its origin may serve the scripts, styles, images and fonts. */
+export function dashboardCsp(config: Pick<Configuration, 'app' | 'http'>): string {
+  const cdn = assetOrigin(config);
+  if (!cdn) return DASHBOARD_CSP;
+  return DASHBOARD_CSP.replace(/(script-src|style-src|img-src|font-src) 'self'/g, `$1 'self' ${cdn}`);
+}
+
 export interface SecurityHeaderPaths {
   /** Swagger UI, e.g. /api/docs */
   swaggerUi: string;
 }
 
 /**
- * helmet with the seed's header list: HSTS only in production or behind FORCE_HTTPS, frames denied,
+ * helmet with the production header list: HSTS only in production or behind FORCE_HTTPS, frames denied,
  * X-XSS-Protection: 0 (the old filter is itself an XSS vector), no X-Powered-By; the CSP chosen per
  * route. helmet's headers depend on the configuration only, so they are computed once per CSP variant
  * at boot, and each request copies one ready list.
@@ -50,9 +58,9 @@ export function securityHeaders(config: Configuration, paths: SecurityHeaderPath
     [...base, ['Content-Security-Policy', csp] as const, ...extra].map(([name, value]) => [name.toLowerCase(), value] as const);
   const api = variant([...API_DIRECTIVES, ...upgrade].join('; '));
   const swaggerPage = variant([...SWAGGER_DIRECTIVES, ...upgrade].join('; '));
-  const dashboard = variant(DASHBOARD_CSP);
+  const dashboard = variant(dashboardCsp(config));
   // a CDN in front of /static serves these files to pages on another origin
-  const assets = variant(DASHBOARD_CSP, [['Cross-Origin-Resource-Policy', 'cross-origin']]);
+  const assets = variant(dashboardCsp(config), [['Cross-Origin-Resource-Policy', 'cross-origin']]);
   const swagger = normalizePath(paths.swaggerUi);
 
   const forPath = (path: string): HeaderList => {

@@ -1,3 +1,4 @@
+export * from './dto/password-length.decorator.js';
 export * from './dto/user.dto.js';
 export * from './entities/role.entity.js';
 export * from './entities/user.entity.js';

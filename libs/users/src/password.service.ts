@@ -8,7 +8,7 @@ import { ProblemException } from '@gad/observability';
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_BYTES = 72; // bcrypt ignores what follows
 
-// The most common passwords of at least 12 characters in public breach lists, plus the seed's own.
+// The most common passwords of at least 12 characters in public breach lists, plus those of published example configurations.
 const COMMON_PASSWORDS = new Set([
   '123456789012',
   '1234567890123',

@@ -1,16 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PageQueryDto } from '@gad/database';
-import { uuidParam } from '@gad/observability';
+import { ApiProblems, ApiUuidParam, uuidParam } from '@gad/observability';
 import { UsersService } from './users.service.js';
 import { UserDto, UserPageDto } from './dto/user.dto.js';
 import { CreateUserDto, UpdateMeDto, UpdateUserDto } from './dto/user-input.dto.js';
@@ -43,7 +34,7 @@ export class UsersController {
   @Authenticated()
   @ApiOperation({ summary: 'Change your own display name (the only field you may change here).' })
   @ApiOkResponse({ type: UserDto })
-  @ApiBadRequestResponse({ description: 'Validation failed (problem+json with errors).' })
+  @ApiProblems({ 400: 'Validation failed (problem+json with `errors`).' })
   updateMe(@CurrentUser() user: AuthenticatedUser, @Body() body: UpdateMeDto, @Client() client: ClientContext): Promise<UserDto> {
     return this.users.updateMe(user, body.full_name, client);
   }
@@ -52,7 +43,7 @@ export class UsersController {
   @Authenticated('admin')
   @ApiOperation({ summary: 'List users ordered by created_at, then id (admin).' })
   @ApiOkResponse({ type: UserPageDto })
-  @ApiBadRequestResponse({ description: 'skip/limit out of range.' })
+  @ApiProblems({ 400: 'Paging parameters out of range or malformed.' })
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: PageQueryDto): Promise<UserPageDto> {
     return this.users.list(user, query.skip, query.limit);
   }
@@ -61,8 +52,10 @@ export class UsersController {
   @Authenticated('admin')
   @ApiOperation({ summary: 'Create a user (admin).' })
   @ApiCreatedResponse({ type: UserDto })
-  @ApiBadRequestResponse({ description: 'Validation failed or weak password (the rule is named).' })
-  @ApiConflictResponse({ description: 'Email already taken (case-insensitive).' })
+  @ApiProblems({
+    400: 'Validation failed or weak password (the rule is named).',
+    409: 'Email already taken (case-insensitive).',
+  })
   create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateUserDto, @Client() client: ClientContext): Promise<UserDto> {
     return this.users.create(user, body, client);
   }
@@ -70,8 +63,9 @@ export class UsersController {
   @Get(':id')
   @Authenticated()
   @ApiOperation({ summary: "Read a user: admins read anyone, others only themselves (another's id answers 404)." })
+  @ApiUuidParam('id')
   @ApiOkResponse({ type: UserDto })
-  @ApiNotFoundResponse({ description: 'No such user, or not yours to see.' })
+  @ApiProblems({ 400: '`id` is not a UUID.', 404: 'No such user, or not yours to see.' })
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', uuid) id: string): Promise<UserDto> {
     return this.users.get(user, id);
   }
@@ -79,10 +73,13 @@ export class UsersController {
   @Patch(':id')
   @Authenticated('admin')
   @ApiOperation({ summary: 'Update a user (admin).' })
+  @ApiUuidParam('id')
   @ApiOkResponse({ type: UserDto })
-  @ApiBadRequestResponse({ description: 'Validation failed or weak password.' })
-  @ApiNotFoundResponse({ description: 'No such user.' })
-  @ApiConflictResponse({ description: 'Email already taken.' })
+  @ApiProblems({
+    400: 'Validation failed, weak password, or `id` is not a UUID.',
+    404: 'No such user.',
+    409: 'Email already taken.',
+  })
   update(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', uuid) id: string,
@@ -96,8 +93,9 @@ export class UsersController {
   @HttpCode(204)
   @Authenticated('admin')
   @ApiOperation({ summary: 'Delete a user and revoke their sessions (admin). You cannot delete yourself.' })
-  @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'No such user.' })
+  @ApiUuidParam('id')
+  @ApiNoContentResponse({ description: 'Deleted; their sessions and sockets are gone.' })
+  @ApiProblems({ 400: '`id` is not a UUID, or it is your own.', 404: 'No such user.' })
   async delete(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', uuid) id: string,

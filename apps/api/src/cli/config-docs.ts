@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configTable, envExample } from '@gad/config';
+import { PRODUCTION_COMPOSE, composeRequiredVariables, configTable, envExample } from '@gad/config';
 
 // npm run docs:config: rewrites README.md's configuration table and .env.example from libs/config's variable list.
 const START = '<!-- config-table:start -->';
@@ -12,5 +12,5 @@ if (start < 0 || end < start) {
   process.exit(1);
 }
 writeFileSync('README.md', `${readme.slice(0, start + START.length)}\n${configTable()}\n${readme.slice(end)}`);
-writeFileSync('.env.example', envExample());
+writeFileSync('.env.example', envExample(composeRequiredVariables(readFileSync(PRODUCTION_COMPOSE, 'utf8'))));
 console.log('README.md configuration table and .env.example updated');

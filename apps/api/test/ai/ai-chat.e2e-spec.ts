@@ -383,12 +383,12 @@ describe('AI chat against a real Chat Completions server', () => {
     const doc = (await (await fetch(`${t.api}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { tags?: string[]; responses: Record<string, unknown> }>>;
     };
-    expect(doc.paths['/api/v1/ai/chat'].post.tags).toEqual(['ai']);
-    expect(doc.paths['/api/v1/ai/chat'].post.responses).toHaveProperty('200');
-    expect(doc.paths['/api/v1/ai/chat/stream'].post.responses['200']).toMatchObject({
+    expect(doc.paths['/ai/chat'].post.tags).toEqual(['ai']);
+    expect(doc.paths['/ai/chat'].post.responses).toHaveProperty('200');
+    expect(doc.paths['/ai/chat/stream'].post.responses['200']).toMatchObject({
       content: { 'text/event-stream': expect.any(Object) },
     });
-    expect(doc.paths['/api/v1/ai/interactions'].get.responses).toHaveProperty('200');
+    expect(doc.paths['/ai/interactions'].get.responses).toHaveProperty('200');
   });
 });
 

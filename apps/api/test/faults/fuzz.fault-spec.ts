@@ -6,6 +6,7 @@ import { startApp, type TestApp } from '../support/test-app.js';
 import { recordScenario } from './support/report.js';
 
 interface OpenApi {
+  servers: [{ url: string }];
   paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>>;
 }
 
@@ -134,9 +135,14 @@ describe('fuzz: random bodies and queries on every endpoint', () => {
         );
         const token = next() < 0.8 ? attacker.session.token : undefined;
         const rawBody = next() < 0.1 ? '{"a":' : JSON.stringify(next() < 0.7 ? randomObject(next) : randomValue(next));
-        const res = await call(op.method, `${t.origin}${path}?${query}`, op.method === 'GET' ? undefined : rawBody, {
-          token,
-        }).catch(() => ({ status: 'error' as const, body: undefined }));
+        const res = await call(
+          op.method,
+          `${t.origin}${spec.servers[0].url}${path}?${query}`,
+          op.method === 'GET' ? undefined : rawBody,
+          {
+            token,
+          },
+        ).catch(() => ({ status: 'error' as const, body: undefined }));
         statuses[String(res.status)] = (statuses[String(res.status)] ?? 0) + 1;
         if (res.status === 'error' || res.status >= 500)
           fiveHundreds.push(`${op.method} ${path} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 200)}`);

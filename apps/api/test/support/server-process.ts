@@ -10,6 +10,7 @@ export const MAIN = join(ROOT, 'dist/apps/api/src/main.js');
 export class ServerProcess {
   child!: ChildProcess;
   output = '';
+  stderr = '';
   port = 0;
 
   get origin(): string {
@@ -20,6 +21,13 @@ export class ServerProcess {
   }
 
   async start(env: Record<string, string>, waitFor = /listening on|worker \d+ ready/): Promise<this> {
+    await this.spawn(env);
+    await this.until(() => waitFor.test(this.output), 30_000, `server start (${waitFor})`);
+    return this;
+  }
+
+  /** Starts the server without waiting for it (for boots that are meant to fail). */
+  async spawn(env: Record<string, string>): Promise<this> {
     this.port = await closedPort();
     this.child = spawn(process.execPath, [MAIN], {
       cwd: tempDir(),
@@ -37,8 +45,10 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d) => (this.output += d));
-    this.child.stderr!.on('data', (d) => (this.output += d));
-    await this.until(() => waitFor.test(this.output), 30_000, `server start (${waitFor})`);
+    this.child.stderr!.on('data', (d) => {
+      this.output += d;
+      this.stderr += d;
+    });
     return this;
   }
 

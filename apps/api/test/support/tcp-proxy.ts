@@ -27,6 +27,11 @@ export class TcpProxy {
     return this.port;
   }
 
+  /** Stop carrying bytes on the open connections without closing them (a firewall that drops idle ones silently). */
+  freeze(): void {
+    for (const s of this.sockets) s.unpipe().pause();
+  }
+
   /** Refuse new connections and cut the open ones. */
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();

@@ -16,7 +16,14 @@ export class ChatRequestDto {
   @MinLength(1)
   message!: string;
 
-  @ApiPropertyOptional({ description: 'Most tokens to generate; 1..OPENAI_MAX_TOKENS (default 2000).', minimum: 1, example: 500 })
+  @ApiPropertyOptional({
+    description: 'Most tokens to generate; 1..OPENAI_MAX_TOKENS (default 2000).',
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: 2000,
+    example: 500,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -10,16 +10,11 @@ export class ChatResponseDto {
   })
   source!: 'ai' | 'fallback';
 
-  @ApiProperty({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', maxLength: 30, example: '2026-01-01T12:00:00.000Z' })
   timestamp!: string;
 
-  @ApiProperty({ description: 'The X-Request-Id of the call.' })
+  @ApiProperty({ description: 'The X-Request-Id of the call.', maxLength: 128 })
   request_id!: string;
-}
-
-export class ChatChunkDto {
-  @ApiProperty({ description: 'The next piece of the answer.' })
-  delta!: string;
 }
 
 export function toChatResponse(answer: {

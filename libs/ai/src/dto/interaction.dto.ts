@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MAX_PAGE_SIZE } from '@gad/database';
 import type { AiInteractionEntity } from '../entities/ai-interaction.entity.js';
 import { FALLBACK_CAUSES } from '../fallbacks.js';
 
 export class InteractionDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   id!: string;
 
-  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  @ApiProperty({ format: 'uuid', maxLength: 36, nullable: true, type: String })
   user_id!: string | null;
 
   @ApiProperty({ description: 'The first 100 characters of the message.', maxLength: 100 })
@@ -18,7 +19,7 @@ export class InteractionDto {
   @ApiProperty({ enum: FALLBACK_CAUSES, nullable: true, type: String })
   fallback_cause!: string | null;
 
-  @ApiProperty({ nullable: true, type: String, description: 'Model asked; null when no provider call was made.' })
+  @ApiProperty({ nullable: true, type: String, maxLength: 200, description: 'Model asked; null when no provider call was made.' })
   model!: string | null;
 
   @ApiProperty({ minimum: 0 })
@@ -30,10 +31,10 @@ export class InteractionDto {
   @ApiProperty({ nullable: true, type: Number, description: 'As reported by the provider.' })
   completion_tokens!: number | null;
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ nullable: true, type: String, maxLength: 128 })
   request_id!: string | null;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', maxLength: 30 })
   created_at!: string;
 
   static from(row: AiInteractionEntity): InteractionDto {
@@ -54,7 +55,7 @@ export class InteractionDto {
 }
 
 export class InteractionPageDto {
-  @ApiProperty({ type: [InteractionDto] })
+  @ApiProperty({ type: [InteractionDto], maxItems: MAX_PAGE_SIZE })
   items!: InteractionDto[];
 
   @ApiProperty({ minimum: 0 })

@@ -8,7 +8,7 @@ export class InteractionsQueryDto extends PageQueryDto {
   @IsIn(['ai', 'fallback'], { message: 'source must be "ai" or "fallback"' })
   source?: 'ai' | 'fallback';
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only chats by this user.' })
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36, description: 'Only chats by this user.' })
   @IsOptional()
   @IsUUID('all', { message: 'user_id must be a UUID' })
   user_id?: string;

@@ -1,18 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '@gad/database';
+import { MAX_PAGE_SIZE, PageQueryDto } from '@gad/database';
 import type { AuditLogEntity } from '../entities/audit-log.entity.js';
 
+const ACTION_PATTERN = /^[a-z_]+\.[a-z_]+$/;
+
 export class AuditEntryDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'auth.login' }) action!: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) actor_id!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) target_id!: string | null;
-  @ApiProperty({ nullable: true, type: String }) ip!: string | null;
-  @ApiProperty({ nullable: true, type: String }) user_agent!: string | null;
-  @ApiProperty({ nullable: true, type: String }) request_id!: string | null;
-  @ApiProperty({ nullable: true, type: Object }) changes!: Record<string, unknown> | null;
-  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) id!: string;
+  @ApiProperty({ example: 'auth.login', maxLength: 64, pattern: ACTION_PATTERN.source }) action!: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36, nullable: true, type: String }) actor_id!: string | null;
+  @ApiProperty({ format: 'uuid', maxLength: 36, nullable: true, type: String }) target_id!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 64, description: 'The client address.' }) ip!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 512 }) user_agent!: string | null;
+  @ApiProperty({ nullable: true, type: String, maxLength: 128 }) request_id!: string | null;
+  @ApiProperty({ nullable: true, type: Object, description: 'What changed (never a password or a hash).' })
+  changes!: Record<string, unknown> | null;
+  @ApiProperty({ format: 'date-time', maxLength: 30 }) created_at!: string;
 
   static from(row: AuditLogEntity): AuditEntryDto {
     return {
@@ -30,22 +33,22 @@ export class AuditEntryDto {
 }
 
 export class AuditPageDto {
-  @ApiProperty({ type: [AuditEntryDto] }) items!: AuditEntryDto[];
+  @ApiProperty({ type: [AuditEntryDto], maxItems: MAX_PAGE_SIZE }) items!: AuditEntryDto[];
   @ApiProperty() total!: number;
   @ApiProperty() skip!: number;
   @ApiProperty() limit!: number;
 }
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only entries by this actor.' })
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36, description: 'Only entries by this actor.' })
   @IsOptional()
   @IsUUID('all', { message: 'actor must be a UUID' })
   actor?: string;
 
-  @ApiPropertyOptional({ example: 'auth.login' })
+  @ApiPropertyOptional({ example: 'auth.login', maxLength: 64, pattern: ACTION_PATTERN.source })
   @IsOptional()
   @IsString()
   @MaxLength(64)
-  @Matches(/^[a-z_]+\.[a-z_]+$/, { message: 'action must look like "auth.login"' })
+  @Matches(ACTION_PATTERN, { message: 'action must look like "auth.login"' })
   action?: string;
 }

@@ -24,6 +24,7 @@ export class InvalidateCacheDto {
   @ApiPropertyOptional({
     description: 'One cache key to invalidate (without the namespace).',
     example: 'user:42',
+    minLength: 1,
     maxLength: MAX_KEY_LENGTH,
   })
   @ExactlyOneOf(['key', 'prefix'])
@@ -33,6 +34,7 @@ export class InvalidateCacheDto {
   @ApiPropertyOptional({
     description: 'Invalidate every key that starts with this.',
     example: 'user:',
+    minLength: 1,
     maxLength: MAX_KEY_LENGTH,
   })
   @IsOptional()

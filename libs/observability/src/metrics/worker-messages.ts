@@ -1,17 +1,19 @@
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 
-/** IPC between workers and the primary (metrics aggregation, MAX_REQUESTS recycling). */
+/** IPC between workers and the primary (metrics aggregation, MAX_REQUESTS recycling, boot failures). */
 export const WORKER_MESSAGES = {
   metricsRequest: 'gad:metrics-request',
   metricsResponse: 'gad:metrics-response',
   recycle: 'gad:recycle',
+  bootFailed: 'gad:boot-failed',
 } as const;
 
 export type WorkerMessage =
   | { type: typeof WORKER_MESSAGES.metricsRequest; id: string }
   | { type: typeof WORKER_MESSAGES.metricsResponse; id: string; text?: string; error?: string }
-  | { type: typeof WORKER_MESSAGES.recycle; requests: number };
+  | { type: typeof WORKER_MESSAGES.recycle; requests: number }
+  | { type: typeof WORKER_MESSAGES.bootFailed; cause: string };
 
 /** In a worker: the metrics of every worker, aggregated by the primary. */
 export function clusterMetricsFromPrimary(timeoutMs = 5000): Promise<string> {

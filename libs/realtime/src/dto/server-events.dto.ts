@@ -1,7 +1,7 @@
 import type { AnswerSource } from '@gad/ai';
 import type { NotificationLevel } from './notification-broadcast.dto.js';
 
-/** The payloads the server emits on /dashboard (API.md, Realtime). */
+/** The payloads the server emits on /dashboard (docs/API.md, Realtime). */
 
 export interface NotificationDto {
   id: string;
@@ -34,6 +34,19 @@ export interface SystemStatusDto {
   connections: number;
   http: { rps: number; p95_ms: number };
   timestamp: string;
+}
+
+/** One point of the traffic chart: at `t`, requests per second and p95 latency over the minute before. */
+export interface TrafficSampleDto {
+  t: string;
+  rps: number;
+  p95_ms: number;
+}
+
+/** The last five minutes of traffic, every instance merged, oldest first; the last sample is now. */
+export interface SystemHistoryDto {
+  interval_ms: number;
+  samples: TrafficSampleDto[];
 }
 
 export interface AiChunkDto {

@@ -1,13 +1,28 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { ROLES, type Role } from '@gad/access';
+import { MAX_PASSWORD_BYTES } from '../password.service.js';
+import { MaxPasswordLength } from './password-length.decorator.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
+const PASSWORD_RULES = `At least 12 characters, at most ${MAX_PASSWORD_BYTES} bytes, not the email, not a common password.`;
+
 export class CreateUserDto {
-  @ApiProperty({ example: 'ana@example.com', maxLength: 320 })
+  @ApiProperty({ example: 'ana@example.com', format: 'email', maxLength: 320 })
   @Transform(lower)
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(320)
@@ -20,23 +35,25 @@ export class CreateUserDto {
   @MaxLength(200)
   full_name!: string;
 
-  @ApiProperty({ minLength: 12, description: 'At least 12 characters, at most 72 bytes, not the email, not a common password.' })
+  @ApiProperty({ minLength: 12, maxLength: MAX_PASSWORD_BYTES, format: 'password', description: PASSWORD_RULES })
   @IsString()
+  @MaxPasswordLength()
   password!: string;
 
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() is_active?: boolean;
   @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() is_superuser?: boolean;
 
-  @ApiPropertyOptional({ enum: ROLES, isArray: true, default: ['operator'] })
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, maxItems: ROLES.length, uniqueItems: true, default: ['operator'] })
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(ROLES.length)
   @ArrayUnique()
   @IsIn(ROLES, { each: true, message: `each role must be one of ${ROLES.join(', ')}` })
   roles?: Role[];
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ maxLength: 320 })
+  @ApiPropertyOptional({ format: 'email', maxLength: 320 })
   @IsOptional()
   @Transform(lower)
   @IsEmail({}, { message: 'email must be a valid email address' })
@@ -51,13 +68,19 @@ export class UpdateUserDto {
   @MaxLength(200)
   full_name?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() password?: string;
+  @ApiPropertyOptional({ minLength: 12, maxLength: MAX_PASSWORD_BYTES, format: 'password', description: PASSWORD_RULES })
+  @IsOptional()
+  @IsString()
+  @MaxPasswordLength()
+  password?: string;
+
   @ApiPropertyOptional() @IsOptional() @IsBoolean() is_active?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() is_superuser?: boolean;
 
-  @ApiPropertyOptional({ enum: ROLES, isArray: true })
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, maxItems: ROLES.length, uniqueItems: true })
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(ROLES.length)
   @ArrayUnique()
   @IsIn(ROLES, { each: true, message: `each role must be one of ${ROLES.join(', ')}` })
   roles?: Role[];

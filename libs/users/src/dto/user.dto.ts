@@ -1,18 +1,19 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ROLES, type Role } from '@gad/access';
+import { MAX_PAGE_SIZE } from '@gad/database';
 import { roleNamesOf, type UserEntity } from '../entities/user.entity.js';
 
 /** A user as clients see it. The password hash never leaves the service layer. */
 export class UserDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'ana@example.com' }) email!: string;
-  @ApiProperty({ example: "Ana O'Brien" }) full_name!: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) id!: string;
+  @ApiProperty({ example: 'ana@example.com', format: 'email', maxLength: 320 }) email!: string;
+  @ApiProperty({ example: "Ana O'Brien", maxLength: 200 }) full_name!: string;
   @ApiProperty() is_active!: boolean;
   @ApiProperty() is_superuser!: boolean;
-  @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
+  @ApiProperty({ enum: ROLES, isArray: true, maxItems: ROLES.length }) roles!: Role[];
   @ApiProperty() must_change_password!: boolean;
-  @ApiProperty({ format: 'date-time' }) created_at!: string;
-  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiProperty({ format: 'date-time', maxLength: 30 }) created_at!: string;
+  @ApiProperty({ format: 'date-time', maxLength: 30 }) updated_at!: string;
 
   static from(user: UserEntity): UserDto {
     return {
@@ -30,7 +31,7 @@ export class UserDto {
 }
 
 export class UserPageDto {
-  @ApiProperty({ type: [UserDto] }) items!: UserDto[];
+  @ApiProperty({ type: [UserDto], maxItems: MAX_PAGE_SIZE }) items!: UserDto[];
   @ApiProperty() total!: number;
   @ApiProperty() skip!: number;
   @ApiProperty() limit!: number;

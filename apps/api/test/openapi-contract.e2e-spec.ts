@@ -1,0 +1,168 @@
+// openapi.json states facts the code also states; these tests keep the two in step.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { getMetadataStorage } from 'class-validator';
+import { ChatRequestDto } from '@gad/ai';
+import { configurationFrom } from '@gad/config';
+import { MAX_PASSWORD_BYTES } from '@gad/users';
+import { AuditQueryDto } from '../../../libs/audit/src/dto/audit.dto.js';
+import { ChangePasswordDto, LoginDto } from '../../../libs/auth/src/dto/auth.dto.js';
+import { InvalidateCacheDto } from '../../../libs/cache/src/dto/invalidate-cache.dto.js';
+import { InteractionsQueryDto } from '../../../libs/ai/src/dto/interactions-query.dto.js';
+import { PageQueryDto } from '@gad/database';
+import { CreateUserDto, UpdateMeDto, UpdateUserDto } from '../../../libs/users/src/dto/user-input.dto.js';
+import { suiteApps } from './support/test-app.js';
+
+interface Schema {
+  type?: string;
+  format?: string;
+  maxLength?: number;
+  minLength?: number;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  enum?: unknown[];
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  $ref?: string;
+}
+interface Operation {
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; schema: Schema }[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, unknown>;
+}
+interface Document {
+  servers: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const doc = JSON.parse(readFileSync(resolve(ROOT, 'openapi.json'), 'utf8')) as Document;
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  Object.entries(item).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
+);
+
+/** What class-validator enforces on one property, in OpenAPI's words. */
+function enforced(target: object, property: string): Schema {
+  const rules = getMetadataStorage()
+    .getTargetValidationMetadatas(target as new () => unknown, '', true, false)
+    .filter((m) => m.propertyName === property);
+  const out: Schema = {};
+  for (const { name, constraints } of rules) {
+    if (name === 'maxLength') out.maxLength = constraints[0] as number;
+    if (name === 'minLength') out.minLength = constraints[0] as number;
+    if (name === 'isLength') [out.minLength, out.maxLength] = constraints as number[];
+    if (name === 'min') out.minimum = constraints[0] as number;
+    if (name === 'max') out.maximum = constraints[0] as number;
+    if (name === 'arrayMaxSize') out.maxItems = constraints[0] as number;
+    if (name === 'isIn') out.enum = constraints[0] as unknown[];
+    if (name === 'isUuid') [out.format, out.maxLength] = ['uuid', 36];
+    if (name === 'isEmail') out.format = 'email';
+  }
+  return out;
+}
+
+const BODIES: Record<string, object> = {
+  LoginDto,
+  ChangePasswordDto,
+  CreateUserDto,
+  UpdateUserDto,
+  UpdateMeDto,
+  InvalidateCacheDto,
+  ChatRequestDto,
+};
+const QUERIES: Record<string, object> = {
+  '/users': PageQueryDto,
+  '/audit': AuditQueryDto,
+  '/ai/interactions': InteractionsQueryDto,
+};
+
+// Bounds checked outside class-validator: the same numbers, from where they are enforced.
+const defaults = configurationFrom({});
+const ELSEWHERE: Record<string, Schema> = {
+  'ChatRequestDto.message': { maxLength: defaults.ai.maxMessageLength }, // ChatLimitsPipe, AI_MAX_MESSAGE_LENGTH
+  'ChatRequestDto.max_tokens': { maximum: defaults.ai.maxTokens }, // ChatLimitsPipe, OPENAI_MAX_TOKENS
+  'InvalidateCacheDto.key': { minLength: 1, maxLength: 512 }, // its own exactly-one-of validator
+};
+
+/** The schema's stated bounds next to what the server enforces; only the keys either side states. */
+function compare(name: string, documented: Schema, target: object, property: string): [Schema, Schema] {
+  const actual = { ...enforced(target, property), ...ELSEWHERE[`${name}.${property}`] };
+  const keys = ['maxLength', 'minimum', 'maximum', 'maxItems', 'format'] as const;
+  const pick = (s: Schema): Schema => Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+  const stated = pick(
+    documented.type === 'array' ? { ...documented, ...documented.items, maxItems: documented.maxItems } : documented,
+  );
+  if (stated.format && !['uuid', 'email'].includes(stated.format)) delete stated.format; // password, date-time: hints only
+  return [stated, pick(actual)];
+}
+
+describe('openapi.json and the code', () => {
+  it('states the limits the server enforces on every request field, with the same numbers', () => {
+    const seen: string[] = [];
+    for (const [name, target] of Object.entries(BODIES)) {
+      const schema = doc.components.schemas[name];
+      expect(schema).toBeDefined();
+      for (const [property, documented] of Object.entries(schema.properties ?? {})) {
+        const [stated, actual] = compare(name, documented, target, property);
+        expect({ field: `${name}.${property}`, ...stated }).toEqual({ field: `${name}.${property}`, ...actual });
+        if (documented.type === 'string' && !documented.enum) expect(documented.maxLength).toBeGreaterThan(0);
+        seen.push(`${name}.${property}`);
+      }
+    }
+    for (const [path, target] of Object.entries(QUERIES)) {
+      for (const parameter of doc.paths[path].get.parameters ?? []) {
+        const [stated, actual] = compare(path, parameter.schema, target, parameter.name);
+        expect({ field: `${path}?${parameter.name}`, ...stated }).toEqual({ field: `${path}?${parameter.name}`, ...actual });
+        seen.push(`${path}?${parameter.name}`);
+      }
+    }
+    // passwords: class-validator's 72 characters stand for bcrypt's 72 bytes
+    expect(doc.components.schemas.CreateUserDto.properties!.password.maxLength).toBe(MAX_PASSWORD_BYTES);
+    expect(seen.length).toBeGreaterThan(25);
+  });
+
+  it('documents a body for every operation that takes one, and every answer as problem+json', () => {
+    for (const { path, method, operation } of operations) {
+      if (method === 'POST' || method === 'PATCH') {
+        const takesBody = !['/auth/refresh', '/auth/logout'].includes(path);
+        expect({ path, body: Boolean(operation.requestBody) }).toEqual({ path, body: takesBody });
+      }
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (Number(status) < 400 || path.startsWith('/health/ready')) continue;
+        const content = (response as { content?: object; $ref?: string }).content;
+        const shared = (response as { $ref?: string }).$ref?.startsWith('#/components/responses/');
+        expect({ path, status, problem: shared || Object.keys(content ?? {}).includes('application/problem+json') }).toEqual({
+          path,
+          status,
+          problem: true,
+        });
+      }
+    }
+  });
+});
+
+describe('openapi.json and the running server', () => {
+  const apps = suiteApps();
+
+  it('marks exactly the operations that answer without credentials as public (`security: []`)', async () => {
+    const t = await apps.start({ RATE_LIMIT_CALLS: '100000' });
+    const origin = `${t.origin}${doc.servers[0].url}`;
+    const answers: { operation: string; public: boolean; status: number }[] = [];
+    for (const { path, method, operation } of operations) {
+      const url = origin + path.replace(/\{[^}]+\}/g, randomUUID());
+      const body = ['POST', 'PATCH'].includes(method) ? '{}' : undefined;
+      const res = await fetch(url, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+      await res.body?.cancel();
+      answers.push({ operation: `${method} ${path}`, public: operation.security?.length === 0, status: res.status });
+    }
+    for (const answer of answers)
+      expect({ ...answer, status: answer.status === 401 }).toEqual({ ...answer, status: !answer.public });
+    expect(answers.filter((a) => a.public).map((a) => a.operation)).toEqual(
+      expect.arrayContaining(['POST /auth/login', 'POST /auth/logout', 'GET /health', 'GET /health/ready']),
+    );
+  });
+});
