@@ -1,21 +1,8 @@
 // ESM Jest: NestJS 12 ships ESM only, so tests run under node --experimental-vm-modules.
-const aliases = Object.fromEntries(
-  [
-    'access',
-    'config',
-    'database',
-    'observability',
-    'redis',
-    'health', 'limits',
-    'auth',
-    'users',
-    'audit',
-    'cache',
-    'security',
-    'ai',
-    'realtime',
-  ].map((name) => [`^@gad/${name}$`, `<rootDir>/libs/${name}/src/index.ts`]),
-);
+import { readdirSync } from 'node:fs';
+
+// @gad/<lib> is libs/<lib>/src (as tsconfig.json's paths say)
+const aliases = Object.fromEntries(readdirSync('libs').map((name) => [`^@gad/${name}$`, `<rootDir>/libs/${name}/src/index.ts`]));
 
 export default {
   testEnvironment: 'node',

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import fastifyCompress from '@fastify/compress';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
@@ -12,17 +11,7 @@ import { Logger } from 'nestjs-pino';
 import type { Configuration } from '@gad/config';
 import { HealthService } from '@gad/health';
 import { RealtimeIoAdapter } from '@gad/realtime';
-import {
-  checkBodyHeaders,
-  compileTrustedProxies,
-  compressionOptions,
-  httpsRedirect,
-  registerCors,
-  limitRequestTime,
-  registerBodyParsers,
-  securityHeaders,
-  serveDashboard,
-} from '@gad/security';
+import { compileTrustedProxies, corsOptions, edge } from '@gad/edge';
 import {
   MetricsService,
   ProblemDetailsFilter,
@@ -63,23 +52,13 @@ export async function createApp(config: Configuration, options: CreateAppOptions
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
-  // The edge, in order (after CORS, so browsers can read every refusal): the request id
-  // and security headers on every answer, then HTTPS, then what the client may send.
-  await registerCors(fastify, config.http);
-  const headers = securityHeaders(config, { swaggerUi: `/${SWAGGER_UI_PATH}` });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    headers(request, reply, done);
+  await app.register(edge, {
+    config,
+    swaggerUiPath: `/${SWAGGER_UI_PATH}`,
+    dashboardDir: options.dashboardDir ?? join(projectRoot(), 'apps/dashboard'),
   });
-  if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
-  fastify.addHook('onRequest', checkBodyHeaders(config));
   recordHttpMetrics(fastify, app.get(MetricsService));
   logRequests(fastify, config.app);
-  limitRequestTime(fastify, config.http.requestTimeoutMs);
-  registerBodyParsers(fastify, config);
-  await app.register(fastifyCompress as never, compressionOptions);
-
-  await serveDashboard(fastify, config, options.dashboardDir ?? join(projectRoot(), 'apps/dashboard'));
 
   // HEALTH_CHECK_PATH, when it differs from the controller's route, serves the same liveness check
   if (config.metrics.healthCheckPath !== `${config.app.apiPrefix}/health`) {
@@ -105,7 +84,7 @@ export async function createApp(config: Configuration, options: CreateAppOptions
     swaggerOptions: { persistAuthorization: false },
   });
 
-  app.useWebSocketAdapter(await RealtimeIoAdapter.create(app, config));
+  app.useWebSocketAdapter(await RealtimeIoAdapter.create(app, config, corsOptions(config.http)));
   await app.init();
   applyServerTimeouts(app.getHttpServer() as Server, config);
   return app;

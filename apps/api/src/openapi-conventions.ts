@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { Configuration } from '@gad/config';
 import { MAX_REQUEST_ID_LENGTH, ProblemDto, problemContent } from '@gad/observability';
-import { isProbePath } from '@gad/security';
+import { isProbePath } from '@gad/edge';
 
 const RFC_8725 =
   'HS256 only; `iss`, `aud`, `exp` and `iat` are checked, and the session and user are checked on every request, ' +

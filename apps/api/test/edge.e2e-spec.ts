@@ -7,6 +7,7 @@ import { rawRequest, streamUntilAnswered } from './support/raw-http.js';
 import { suiteApps, type startApp, type TestApp } from './support/test-app.js';
 import { tempDir } from './support/test-env.js';
 import { Public } from '@gad/access';
+import { DASHBOARD_CSP } from '@gad/edge';
 
 @Public()
 @Controller('test-edge')
@@ -99,7 +100,8 @@ describe('the HTTP edge', () => {
 
     it('gives the dashboard and its assets exactly the dashboard policy', async () => {
       const policy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'";
+        "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';font-src 'self';frame-ancestors 'none'";
+      expect(DASHBOARD_CSP).toBe(policy);
       for (const path of ['/dashboard', '/static/dashboard.js']) {
         const res = await fetch(`${t.origin}${path}`);
         expect(res.status).toBe(200);

@@ -36,7 +36,8 @@ describe('the environment schema and its slices', () => {
       poolIdleTimeoutMs: 10_000,
       commandTimeoutMs: 60_000,
     });
-    expect(config.http).toMatchObject({ workerCrashLimit: 5, workerCrashWindowMs: 60_000, cdnBaseUrl: undefined });
+    expect(config.cluster).toMatchObject({ workerCrashLimit: 5, workerCrashWindowMs: 60_000 });
+    expect(config.http.cdnBaseUrl).toBeUndefined();
     expect(config.ws).toMatchObject({
       heartbeatIntervalMs: 30_000,
       maxConnections: 100,

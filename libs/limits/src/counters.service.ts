@@ -17,7 +17,6 @@ export interface Held {
 
 type Op = 'take' | 'give' | 'set' | 'reset' | 'beat' | 'count';
 
-const COMMAND_TIMEOUT_MS = 250;
 const HEARTBEAT_MS = 10_000;
 /** A process that misses this many heartbeats stops counting. */
 const OWNER_TTL_MS = 3 * HEARTBEAT_MS;
@@ -193,7 +192,6 @@ export class Counters implements OnModuleInit, OnApplicationShutdown {
           COUNTER_SCRIPT,
           [...keys.map((key) => this.prefix + key), this.owners],
           [op, owner, String(amount), String(windowMs), ...numbers.map(String)],
-          COMMAND_TIMEOUT_MS,
         );
         return reply as unknown[];
       } catch (error) {

@@ -4,7 +4,6 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter as createNodeClusterAdapter } from '@socket.io/cluster-adapter';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Configuration } from '@gad/config';
-import { corsOptions } from '@gad/security';
 import { RedisService, type RedisClient } from '@gad/redis';
 
 // @nestjs/platform-socket.io pins its own socket.io copy: type the server by what the base class uses.
@@ -26,13 +25,19 @@ export class RealtimeIoAdapter extends IoAdapter {
   private constructor(
     app: INestApplicationContext,
     private readonly config: Configuration,
+    private readonly cors: NestServerOptions['cors'],
   ) {
     super(app);
   }
 
-  static async create(app: INestApplicationContext, config: Configuration): Promise<RealtimeIoAdapter> {
+  /** `cors`: the HTTP edge's CORS options, so sockets admit exactly the origins HTTP does. */
+  static async create(
+    app: INestApplicationContext,
+    config: Configuration,
+    cors: NestServerOptions['cors'],
+  ): Promise<RealtimeIoAdapter> {
     const redis = app.get(RedisService);
-    const adapter = new RealtimeIoAdapter(app, config);
+    const adapter = new RealtimeIoAdapter(app, config, cors);
     if (redis.enabled) {
       // pub/sub needs connections of its own; RedisService closes them with the app
       const [pub, sub] = await Promise.all([redis.duplicate(), redis.duplicate()]);
@@ -52,7 +57,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       ...options,
       pingInterval: this.config.ws.heartbeatIntervalMs,
       maxHttpBufferSize: this.config.ws.messageMaxSize,
-      cors: corsOptions(this.config.http),
+      cors: this.cors,
       serveClient: true,
       // node:cluster spreads connections round-robin: long-polling's several requests would land on
       // different workers, so workers speak WebSocket only (no sticky-session balancer needed).

@@ -1,0 +1,43 @@
+import fastifyCompress from '@fastify/compress';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Configuration } from '@gad/config';
+import { checkBodyHeaders, registerBodyParsers } from './body-limits.js';
+import { compressionOptions } from './compression.js';
+import { registerCors } from './cors.js';
+import { httpsRedirect } from './https-redirect.js';
+import { limitRequestTime } from './request-timeout.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import { serveDashboard } from './static-assets.js';
+
+export interface EdgeOptions {
+  config: Configuration;
+  /** Swagger UI's path, e.g. /api/docs (its page gets its own CSP). */
+  swaggerUiPath: string;
+  /** The dashboard page and its static/ folder. */
+  dashboardDir: string;
+}
+
+/**
+ * The HTTP edge, as one Fastify plugin, in the order a request meets it: CORS (first, so browsers can
+ * read every refusal), the request id and security headers on every answer, the HTTPS redirect, what
+ * the client may send (413/415 on headers alone, then the body parsers), the request timeout, response
+ * compression, and the dashboard's static files.
+ */
+export const edge = fp(
+  async (fastify: FastifyInstance, { config, swaggerUiPath, dashboardDir }: EdgeOptions) => {
+    await registerCors(fastify, config.http);
+    fastify.addHook('onRequest', (request, reply, done) => {
+      void reply.header('x-request-id', request.id);
+      done();
+    });
+    await registerSecurityHeaders(fastify, config, swaggerUiPath);
+    if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
+    fastify.addHook('onRequest', checkBodyHeaders(config));
+    registerBodyParsers(fastify, config);
+    limitRequestTime(fastify, config.http.requestTimeoutMs);
+    await fastify.register(fastifyCompress, compressionOptions);
+    await serveDashboard(fastify, config, dashboardDir);
+  },
+  { name: 'gad-edge', fastify: '5.x' },
+);
