@@ -16,20 +16,20 @@ export const EXPOSED_HEADERS = [
  * echoed back; any other gets no Access-Control-Allow-Origin at all. HTTP and Socket.IO share it.
  */
 export interface CorsPolicy {
-  /** Exact origins (browsers send them lower-cased, without a trailing slash). */
-  origin: string[];
+  origin(origin: string | undefined, callback: (error: Error | null, allow: boolean) => void): void;
   credentials: boolean;
-  methods: string[];
+  methods: string;
   exposedHeaders: string[];
   maxAge: number;
   optionsSuccessStatus: number;
 }
 
 export function corsOptions(http: Configuration['http']): CorsPolicy {
+  const allowed = new Set(http.corsAllowedOrigins.map(normalizeOrigin));
   return {
-    origin: [...new Set(http.corsAllowedOrigins.map(normalizeOrigin))],
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(normalizeOrigin(origin))),
     credentials: http.corsAllowCredentials,
-    methods: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    methods: 'GET,POST,PUT,DELETE,PATCH,OPTIONS',
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
     optionsSuccessStatus: 204,
@@ -37,7 +37,12 @@ export function corsOptions(http: Configuration['http']): CorsPolicy {
 }
 
 export async function registerCors(fastify: FastifyInstance, http: Configuration['http']): Promise<void> {
-  await fastify.register(fastifyCors, corsOptions(http));
+  const policy = corsOptions(http);
+  await fastify.register(fastifyCors, {
+    ...policy,
+    origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
+      policy.origin(origin, callback),
+  });
 }
 
 export function normalizeOrigin(origin: string): string {

@@ -36,7 +36,8 @@ const DASHBOARD_DIRECTIVES: Directives = {
 export function dashboardDirectives(config: Pick<Configuration, 'app' | 'http'>): Directives {
   const cdn = assetOrigin(config);
   if (!cdn) return DASHBOARD_DIRECTIVES;
-  const withCdn = (sources: string[]) => [...sources, cdn];
+  // right after 'self': the CDN is the page's other origin
+  const withCdn = (sources: string[]) => [sources[0], cdn, ...sources.slice(1)];
   return {
     ...DASHBOARD_DIRECTIVES,
     'script-src': withCdn(DASHBOARD_DIRECTIVES['script-src']),
