@@ -195,6 +195,16 @@ describe('users (PostgreSQL)', () => {
     }
   });
 
+  it('reads who is calling in one SQL statement when cold (session, user and roles together), and none when warm', async () => {
+    const u = await createUser(t.api, admin, { email: 'cold@example.com' });
+    const before = queryCounter.total;
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: u.session.token })).body.email).toBe('cold@example.com');
+    expect(queryCounter.total - before).toBe(1);
+    const warm = queryCounter.total;
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: u.session.token })).status).toBe(200);
+    expect(queryCounter.total - warm).toBe(0);
+  });
+
   it('serves a signed-in read with no database round trip once the cache is warm', async () => {
     const u = await createUser(t.api, admin, { email: 'warm@example.com' });
     for (let i = 0; i < 2; i++)

@@ -8,6 +8,9 @@ export interface AuthenticatedUser {
   roles: Role[];
   isSuperuser: boolean;
   mustChangePassword: boolean;
+  /** When the account was created and last changed (ISO 8601), so the caller's own record needs no second read. */
+  createdAt: string;
+  updatedAt: string;
   /** The session (refresh-token family) the access token was issued under. */
   sessionId: string;
   /** Access-token expiry, epoch seconds. */

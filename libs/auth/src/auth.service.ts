@@ -246,6 +246,8 @@ function admit(principal: Principal | null, claims: AccessTokenClaims): Authenti
     roles: user.roles,
     isSuperuser: user.is_superuser,
     mustChangePassword: user.must_change_password,
+    createdAt: user.created_at,
+    updatedAt: user.updated_at,
     sessionId: claims.sid,
     tokenExpiresAt: claims.exp,
   };

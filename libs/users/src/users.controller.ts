@@ -26,8 +26,8 @@ export class UsersController {
   @AllowPendingPasswordChange()
   @ApiOperation({ summary: 'The signed-in user.' })
   @ApiOkResponse({ type: UserDto })
-  me(@CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
-    return this.users.get(user, user.id);
+  me(@CurrentUser() user: AuthenticatedUser): UserDto {
+    return this.users.me(user);
   }
 
   @Patch('me')

@@ -47,6 +47,21 @@ export class UsersService implements OnModuleInit {
     return user;
   }
 
+  /** The caller's own record: the guard has just read it (through the cache), with the session. */
+  me(caller: AuthenticatedUser): UserDto {
+    return {
+      id: caller.id,
+      email: caller.email,
+      full_name: caller.fullName,
+      is_active: true, // the guard admits active users only
+      is_superuser: caller.isSuperuser,
+      roles: caller.roles,
+      must_change_password: caller.mustChangePassword,
+      created_at: caller.createdAt,
+      updated_at: caller.updatedAt,
+    };
+  }
+
   async list(actor: Actor, skip: number, limit: number): Promise<UserPageDto> {
     this.assertAdmin(actor);
     const page = await this.users.findPage(skip, limit);
