@@ -33,20 +33,28 @@ describe('ConcurrencyLimiter', () => {
   it('turns a waiter away at once when the queue is full', async () => {
     const limiter = new ConcurrencyLimiter(1, 2);
     const far = Date.now() + 60_000;
+    const waiters = new AbortController();
     granted(await limiter.acquire(far));
-    void limiter.acquire(far);
-    void limiter.acquire(far);
+    const queued = [limiter.acquire(far, waiters.signal), limiter.acquire(far, waiters.signal)];
     expect(await limiter.acquire(far)).toEqual({ ok: false, reason: 'overloaded' });
+    waiters.abort(); // the queued callers go away: nothing is left waiting
+    expect(await Promise.all(queued)).toEqual([
+      { ok: false, reason: 'cancelled' },
+      { ok: false, reason: 'cancelled' },
+    ]);
   });
 
   it('turns a waiter away at once when the predicted wait exceeds its budget', async () => {
     const limiter = new ConcurrencyLimiter(1, 10);
     limiter.observe(600);
     const now = Date.now();
+    const waiter = new AbortController();
     granted(await limiter.acquire(now + 1000, undefined, now));
-    void limiter.acquire(now + 1000, undefined, now); // one round of 600 ms fits in 1000
+    const queued = limiter.acquire(now + 1000, waiter.signal, now); // one round of 600 ms fits in 1000
     expect(await limiter.acquire(now + 1000, undefined, now)).toEqual({ ok: false, reason: 'overloaded' }); // two do not
     expect(limiter.queued).toBe(1);
+    waiter.abort();
+    expect(await queued).toEqual({ ok: false, reason: 'cancelled' });
   });
 
   it('lets a waiter go when its deadline passes, and when its caller aborts', async () => {
