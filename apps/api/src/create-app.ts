@@ -9,7 +9,9 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Configuration } from '@gad/config';
+import { ACCESS_COOKIE } from '@gad/auth';
 import { HealthService } from '@gad/health';
+import { ThrottledClients } from '@gad/limits';
 import { RealtimeIoAdapter } from '@gad/realtime';
 import { compileTrustedProxies, corsOptions, edge } from '@gad/edge';
 import {
@@ -52,10 +54,13 @@ export async function createApp(config: Configuration, options: CreateAppOptions
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
+  const throttle = app.get(ThrottledClients);
   await app.register(edge, {
     config,
     swaggerUiPath: `/${SWAGGER_UI_PATH}`,
     dashboardDir: options.dashboardDir ?? join(projectRoot(), 'apps/dashboard'),
+    throttle,
+    accessCookie: ACCESS_COOKIE,
   });
   recordHttpMetrics(fastify, app.get(MetricsService));
   logRequests(fastify, config.app);

@@ -9,7 +9,7 @@ import { ChatResponseDto, toChatResponse } from './dto/chat-response.dto.js';
 import { InteractionPageDto } from './dto/interaction.dto.js';
 import { InteractionsQueryDto } from './dto/interactions-query.dto.js';
 import { clientDisconnectSignal, sendSse, type SseEvent } from './sse.js';
-import { Authenticated, CurrentUser, type AuthenticatedUser } from '@gad/access';
+import { Authenticated, CurrentUser, LargeBody, type AuthenticatedUser } from '@gad/access';
 
 @ApiTags('ai')
 @Controller('ai')
@@ -17,6 +17,7 @@ export class AiController {
   constructor(private readonly ai: AiService) {}
 
   @Post('chat')
+  @LargeBody()
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
   @Authenticated()
@@ -34,6 +35,7 @@ export class AiController {
   }
 
   @Post('chat/stream')
+  @LargeBody()
   @Authenticated()
   @ApiOperation({
     summary: 'The same chat as Server-Sent Events.',

@@ -2,8 +2,9 @@ import { parse as parseQuery } from 'node:querystring';
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { EdgeRouteFlags } from '@gad/access';
 import type { Configuration } from '@gad/config';
-import { ProblemException, UNSAFE_TEXT_DETAIL, hasBody, rejectUnsafeText } from '@gad/observability';
+import { ProblemException, UNSAFE_TEXT_DETAIL, hasBody, jsonTextBoundsProblem, rejectUnsafeText } from '@gad/observability';
 import { refuse } from './edge-problem.js';
 import { normalizePath } from './probe-paths.js';
 
@@ -15,19 +16,30 @@ export function loginPath(config: Pick<Configuration, 'app'>): string {
   return `${config.app.apiPrefix}/auth/login`;
 }
 
+/** The route's flags from @Public() and @LargeBody() (undefined for a route outside Nest or no route). */
+export function routeFlags(request: FastifyRequest): EdgeRouteFlags {
+  return (request.routeOptions.config ?? {}) as EdgeRouteFlags;
+}
+
+/** MAX_REQUEST_BODY_SIZE on routes marked @LargeBody(), MAX_SMALL_REQUEST_BODY_SIZE on every other. */
+export function bodyLimitOf(request: FastifyRequest, http: Configuration['http']): number {
+  return routeFlags(request).largeBody ? http.maxRequestBodySize : http.maxSmallRequestBodySize;
+}
+
+const tooLarge = (limit: number): string => `The request body is larger than the ${limit}-byte limit of this route.`;
+
 /**
  * Checks made on the headers alone, before a byte of the body is read: a declared Content-Length over
- * MAX_REQUEST_BODY_SIZE is 413; a body that is not JSON (or, for the login route, a form) is 415.
- * A chunked body is counted by Fastify's parser as it arrives and refused the moment it passes the limit.
+ * the route's limit is 413; a body that is not JSON (or, for the login route, a form) is 415.
+ * A chunked body is counted by the parser as it arrives and refused the moment it passes the limit.
  */
 export function checkBodyHeaders(config: Configuration) {
-  const limit = config.http.maxRequestBodySize;
-  const tooLarge = `The request body is larger than the ${limit}-byte limit.`;
   const login = normalizePath(loginPath(config));
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const { headers } = request.raw;
     if (!hasBody(request.raw)) return done();
-    if (Number(headers['content-length']) > limit) return void refuse(request, reply, 413, tooLarge);
+    const limit = bodyLimitOf(request, config.http);
+    if (Number(headers['content-length']) > limit) return void refuse(request, reply, 413, tooLarge(limit));
     const type = headers['content-type'] ?? '';
     if (JSON_TYPE.test(type)) return done();
     const isLogin = request.method === 'POST' && normalizePath(request.url.split('?')[0]) === login;
@@ -42,16 +54,19 @@ export function checkBodyHeaders(config: Configuration) {
 }
 
 /**
- * JSON bodies (an empty one reads as `{}`), refusing text PostgreSQL cannot store; and the login form.
+ * JSON bodies (an empty one reads as `{}`), refusing text PostgreSQL cannot store and shapes past the
+ * JSON_MAX_* bounds (read off the text in one linear pass, before it is parsed); and the login form.
  * Fastify's own parsers are replaced so every failure is answered in our words.
  */
 export function registerBodyParsers(fastify: FastifyInstance, config: Configuration): void {
-  const limit = config.http.maxRequestBodySize;
+  const { http } = config;
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_TYPE, (request, payload, done) => {
-    readBody(request.raw, limit, (error, text) => {
+    readBody(request.raw, bodyLimitOf(request, http), (error, text) => {
       if (error) return done(error, undefined);
       if (text === '') return done(null, {});
+      const tooComplex = jsonTextBoundsProblem(text, http.json);
+      if (tooComplex) return done(new ProblemException(400, { detail: tooComplex }), undefined);
       try {
         done(null, JSON.parse(text, rejectUnsafeText));
       } catch (parseError) {
@@ -64,7 +79,17 @@ export function registerBodyParsers(fastify: FastifyInstance, config: Configurat
     });
   });
   fastify.addContentTypeParser(FORM_TYPE, (request, _payload, done) => {
-    readBody(request.raw, limit, (error, text) => (error ? done(error, undefined) : done(null, { ...parseQuery(text) })));
+    readBody(request.raw, bodyLimitOf(request, http), (error, text) => {
+      if (error) return done(error, undefined);
+      const form = { ...parseQuery(text, '&', '=', { maxKeys: http.json.maxObjectKeys + 1 }) };
+      if (Object.keys(form).length > http.json.maxObjectKeys) {
+        return done(
+          new ProblemException(400, { detail: `A form with more than ${http.json.maxObjectKeys} fields is not accepted.` }),
+          undefined,
+        );
+      }
+      done(null, form);
+    });
   });
   // any other type reaches a parser only without a body (checkBodyHeaders refused the rest)
   fastify.addContentTypeParser('*', (request, _payload, done) => {
@@ -92,9 +117,7 @@ function readBody(req: IncomingMessage, limit: number, done: (error: Error | nul
   };
   const onData = (chunk: Buffer): void => {
     received += chunk.length;
-    if (received > limit) {
-      return finish(new ProblemException(413, { detail: `The request body is larger than the ${limit}-byte limit.` }));
-    }
+    if (received > limit) return finish(new ProblemException(413, { detail: tooLarge(limit) }));
     text += decoder.write(chunk);
   };
   const onEnd = (): void => {

@@ -5,6 +5,7 @@ import type { Configuration } from '@gad/config';
 import { checkBodyHeaders, registerBodyParsers } from './body-limits.js';
 import { compressionOptions } from './compression.js';
 import { registerCors } from './cors.js';
+import { refuseEarly, type ThrottleView } from './early-refusals.js';
 import { httpsRedirect } from './https-redirect.js';
 import { limitRequestTime } from './request-timeout.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -16,16 +17,21 @@ export interface EdgeOptions {
   swaggerUiPath: string;
   /** The dashboard page and its static/ folder. */
   dashboardDir: string;
+  /** Clients the throttler has just refused; their bodies are refused unread. */
+  throttle: ThrottleView;
+  /** The access-token cookie's name: a credential the early check looks for. */
+  accessCookie: string;
 }
 
 /**
  * The HTTP edge, as one Fastify plugin, in the order a request meets it: CORS (first, so browsers can
  * read every refusal), the request id and security headers on every answer, the HTTPS redirect, what
  * the client may send (413/415 on headers alone, then the body parsers), the request timeout, response
- * compression, and the dashboard's static files.
+ * compression, and the dashboard's static files. Bodies certain to be refused (a throttled client, no
+ * credential for a route that needs one) are answered before they are read.
  */
 export const edge = fp(
-  async (fastify: FastifyInstance, { config, swaggerUiPath, dashboardDir }: EdgeOptions) => {
+  async (fastify: FastifyInstance, { config, swaggerUiPath, dashboardDir, throttle, accessCookie }: EdgeOptions) => {
     await registerCors(fastify, config.http);
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.header('x-request-id', request.id);
@@ -34,6 +40,7 @@ export const edge = fp(
     await registerSecurityHeaders(fastify, config, swaggerUiPath);
     if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
     fastify.addHook('onRequest', checkBodyHeaders(config));
+    fastify.addHook('onRequest', refuseEarly(throttle, accessCookie));
     registerBodyParsers(fastify, config);
     limitRequestTime(fastify, config.http.requestTimeoutMs);
     await fastify.register(fastifyCompress, compressionOptions);

@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { httpConfig } from '@gad/config';
 import { Counters } from './counters.service.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
+import { ThrottledClients } from './throttled-clients.js';
 import { ThrottlerCounterStorage } from './throttler.storage.js';
 
 /** The throttler every route gets: RATE_LIMIT_CALLS per RATE_LIMIT_PERIOD per client. */
@@ -32,7 +33,7 @@ class CountersModule {}
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
-  exports: [CountersModule],
+  providers: [ThrottledClients, { provide: APP_GUARD, useClass: RateLimitGuard }],
+  exports: [CountersModule, ThrottledClients],
 })
 export class LimitsModule {}

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/throttler';
 import type { Counter } from 'prom-client';
 import { MetricsService, ProblemException } from '@gad/observability';
+import { ThrottledClients } from './throttled-clients.js';
 
 /** Requests refused with 429, by limiter (`default`, `login`). */
 export function rateLimitRejections(metrics: MetricsService): Counter<'limiter'> {
@@ -29,6 +30,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     metrics: MetricsService,
+    private readonly throttled: ThrottledClients,
   ) {
     super(options, storage, reflector);
     this.rejections = rateLimitRejections(metrics);
@@ -42,6 +44,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     this.rejections.inc({ limiter: 'default' });
     const retryAfter = String(Math.max(1, detail.timeToBlockExpire));
+    this.throttled.block(detail.tracker, Number(retryAfter));
     throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
       detail: `Too many requests: the limit is ${detail.limit} per ${Math.round(detail.ttl / 1000)} seconds. Retry in ${retryAfter} s.`,
       headers: {

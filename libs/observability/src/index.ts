@@ -13,3 +13,4 @@ export * from './metrics/http-metrics.hooks.js';
 export * from './metrics/worker-messages.js';
 export * from './safe-text.js';
 export * from './refused-body.js';
+export * from './json-bounds.js';

@@ -12,9 +12,9 @@ import {
 import type { Counter } from 'prom-client';
 import type { Namespace, Socket } from 'socket.io';
 import { ChatLimitsPipe, ChatRequestDto } from '@gad/ai';
-import { wsConfig } from '@gad/config';
+import { httpConfig, wsConfig } from '@gad/config';
 import { Counters } from '@gad/limits';
-import { MetricsService } from '@gad/observability';
+import { MetricsService, jsonBoundsProblem, type JsonBounds } from '@gad/observability';
 import { ConnectionSlots } from './connection-slots.repository.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
 import { NotificationBroadcastDto } from './dto/notification-broadcast.dto.js';
@@ -39,8 +39,12 @@ import { isAdmin, type AuthenticatedUser } from '@gad/access';
 
 const userOf = (socket: Socket): AuthenticatedUser => (socket.data as SocketData).user;
 
-function emitError(socket: Socket, event: string, message: string): void {
-  socket.emit(SERVER_EVENTS.error, { event, message } satisfies SocketErrorDto);
+/** Refuses an event: an `error` event, and the acknowledgement (when the client asked for one) carries it too. */
+function refuseEvent(socket: Socket, event: string, message: string, args: unknown[]): void {
+  const error = { event, message } satisfies SocketErrorDto;
+  socket.emit(SERVER_EVENTS.error, error);
+  const ack = args.at(-1);
+  if (typeof ack === 'function') ack({ error });
 }
 
 /**
@@ -53,11 +57,13 @@ function emitError(socket: Socket, event: string, message: string): void {
 export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket> {
   private readonly sessions = new WeakMap<Socket, SocketSession>();
   private readonly idleMs: number;
+  private readonly bounds: JsonBounds;
   private readonly events: Counter<'event'>;
   private readonly closes: Counter<'cause'>;
 
   constructor(
     @Inject(wsConfig.KEY) ws: ConfigType<typeof wsConfig>,
+    @Inject(httpConfig.KEY) http: ConfigType<typeof httpConfig>,
     metrics: MetricsService,
     slots: ConnectionSlots,
     private readonly counters: Counters,
@@ -67,6 +73,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     private readonly chat: RealtimeChatService,
   ) {
     this.idleMs = ws.connectionTimeoutMs;
+    this.bounds = http.json;
     this.events = metrics.counter('socketio_events_total', 'Client events received on /dashboard, by event', ['event']);
     this.closes = metrics.counter('socketio_server_closes_total', 'Sockets the server closed on its own, by cause', ['cause']);
     metrics.gauge('socketio_connections', 'Open /dashboard sockets on this process', [], function () {
@@ -92,7 +99,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     const user = userOf(socket);
     const session = new SocketSession(socket, this.idleMs, (cause: CloseCause) => this.closes.inc({ cause }));
     this.sessions.set(socket, session);
-    socket.use(([event], next) => this.gate(socket, session, event, next));
+    socket.use((packet, next) => this.gate(socket, session, packet, next));
     void socket.join(roomsOf(user));
     session.armExpiry(user.tokenExpiresAt);
     this.presence.schedule(socket.nsp);
@@ -128,8 +135,11 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     return { expires_at: new Date(user.tokenExpiresAt * 1000).toISOString() };
   }
 
-  /** Runs before any handler: counts the event, enforces the budget, answers unknown events. */
-  private gate(socket: Socket, session: SocketSession, event: unknown, next: (error?: Error) => void): void {
+  /**
+   * Runs before any handler: counts the event, enforces the budget, answers unknown events, refuses
+   * payloads past the JSON bounds and events the caller may not send, all before validation runs.
+   */
+  private gate(socket: Socket, session: SocketSession, [event, ...args]: unknown[], next: (error?: Error) => void): void {
     const name = typeof event === 'string' ? event.slice(0, 64) : '?';
     const known = KNOWN_CLIENT_EVENTS.has(name);
     this.events.inc({ event: known ? name : 'unknown' });
@@ -138,13 +148,21 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     const budget = this.counters.takeHere([{ key: `ws-events:${socket.id}`, limit: EVENT_ABUSE }], EVENT_WINDOW_MS);
     if (!budget.ok) return session.close('rate_limited');
     if (budget.counts[0] > EVENT_LIMIT) {
-      return emitError(
+      return refuseEvent(
         socket,
         name,
         `rate_limited: at most ${EVENT_LIMIT} events per ${EVENT_WINDOW_MS / 1000} s; this one was dropped.`,
+        args,
       );
     }
-    if (!known) return emitError(socket, name, `Unknown event; this namespace accepts ${[...KNOWN_CLIENT_EVENTS].join(', ')}.`);
+    if (!known) {
+      return refuseEvent(socket, name, `Unknown event; this namespace accepts ${[...KNOWN_CLIENT_EVENTS].join(', ')}.`, args);
+    }
+    if (name === CLIENT_EVENTS.broadcast && !isAdmin(userOf(socket))) {
+      return refuseEvent(socket, name, 'Only admins may broadcast notifications.', args);
+    }
+    const tooComplex = jsonBoundsProblem(args, this.bounds);
+    if (tooComplex) return refuseEvent(socket, name, tooComplex, args);
     next();
   }
 
