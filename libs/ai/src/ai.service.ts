@@ -107,7 +107,13 @@ export class AiService implements BeforeApplicationShutdown {
     @Optional() metrics?: MetricsService,
   ) {
     const max = config.maxConcurrentRequests;
-    this.limiter = new ConcurrencyLimiter(max, max * WAITERS_PER_SLOT);
+    // one user may hold at most half of the queue
+    this.limiter = new ConcurrencyLimiter(
+      max,
+      max * WAITERS_PER_SLOT,
+      config.maxConcurrentPerUser,
+      Math.ceil((max * WAITERS_PER_SLOT) / 2),
+    );
     this.duration = metrics?.histogram(
       'ai_chat_duration_seconds',
       'AI chats by source and fallback cause (none = answered)',
@@ -214,7 +220,9 @@ export class AiService implements BeforeApplicationShutdown {
         outcome.cause = 'not_configured';
       } else {
         const slot = await this.window.acquire(context.userId);
-        const permit = slot.allowed ? await this.limiter.acquire(budget.deadline, budget.signal) : undefined;
+        const permit = slot.allowed
+          ? await this.limiter.acquire(context.userId ?? 'anonymous', budget.deadline, budget.signal)
+          : undefined;
         if (!slot.allowed) {
           outcome.cause = 'rate_limited';
           outcome.scope = slot.scope;

@@ -8,20 +8,26 @@ export type ConnectionSlot = Held;
 
 const ALL = 'ws:connections';
 
+/** Why a slot was not given. */
+export type SlotRefusal = 'server_full' | 'user_full';
+
 /**
- * Live /dashboard sockets against WS_MAX_CONNECTIONS, as a gauge of the shared counters: across every
- * instance with Redis (a crashed instance's sockets stop counting when its heartbeat lapses), this
- * process's own count without it.
+ * Live /dashboard sockets against WS_MAX_CONNECTIONS and, per user, WS_MAX_CONNECTIONS_PER_USER (so
+ * one account cannot take every slot), as gauges of the shared counters: across every instance with
+ * Redis (a crashed instance's sockets stop counting when its heartbeat lapses), this process's own
+ * count without it. Anonymous handshakes never reach a slot: the token is checked first.
  */
 @Injectable()
 export class ConnectionSlots {
   readonly max: number;
+  readonly maxPerUser: number;
 
   constructor(
     @Inject(wsConfig.KEY) ws: ConfigType<typeof wsConfig>,
     private readonly counters: Counters,
   ) {
     this.max = ws.maxConnections;
+    this.maxPerUser = ws.maxConnectionsPerUser;
   }
 
   /** Sockets this process holds. */
@@ -29,9 +35,15 @@ export class ConnectionSlots {
     return this.counters.heldHere(ALL);
   }
 
-  /** A slot, or undefined when the cap is reached. */
-  acquire(): Promise<ConnectionSlot | undefined> {
-    return this.counters.hold('sockets', [{ key: ALL, limit: this.max }]);
+  /** A slot for this user, or why not: the server's cap or the user's own is reached. */
+  async acquire(userId: string): Promise<ConnectionSlot | SlotRefusal> {
+    const mine = `ws:user:${userId}`;
+    const slot = await this.counters.hold('sockets', [
+      { key: mine, limit: this.maxPerUser },
+      { key: ALL, limit: this.max },
+    ]);
+    if (slot) return slot;
+    return (await this.counters.total('sockets', mine)) >= this.maxPerUser ? 'user_full' : 'server_full';
   }
 
   /** Live sockets across instances (this process's while Redis cannot answer). */

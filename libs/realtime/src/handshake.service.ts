@@ -80,8 +80,14 @@ export class HandshakeService {
     if (user.mustChangePassword) {
       throw new SocketRefusal('password_change_required', 'Change your password first: POST /auth/change-password.');
     }
-    const slot = await this.slots.acquire();
-    if (!slot) {
+    const slot = await this.slots.acquire(user.id);
+    if (slot === 'user_full') {
+      throw new SocketRefusal(
+        'too_many_connections',
+        `This account holds its limit of ${this.slots.maxPerUser} live connections; close one first.`,
+      );
+    }
+    if (slot === 'server_full') {
       throw new SocketRefusal(
         'too_many_connections',
         `The server holds its limit of ${this.slots.max} live connections; retry shortly.`,

@@ -25,6 +25,7 @@ describe('load with sockets', () => {
       {
         DATABASE_URL: db.url,
         WS_MAX_CONNECTIONS: String(CLIENTS),
+        WS_MAX_CONNECTIONS_PER_USER: String(CLIENTS),
         RATE_LIMIT_CALLS: '1000000',
         LOGIN_MAX_ATTEMPTS: '1000000',
         ...INSPECT_ENV,
