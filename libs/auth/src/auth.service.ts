@@ -78,13 +78,12 @@ export class AuthService implements OnModuleInit {
         errors: [{ field: 'password', message: "password must be at most 72 bytes (bcrypt's limit)" }],
       });
     }
-    const keys = LoginLimiterService.keys(client.ip, normalized);
-    const wait = await this.limiter.reserve(keys);
-    if (wait > 0) {
+    const attempt = await this.limiter.reserve(client.ip, normalized);
+    if (attempt.retryAfter > 0) {
       this.rejections?.inc({ limiter: 'login' });
       throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
-        detail: `Too many failed sign-in attempts. Try again in ${wait} seconds.`,
-        headers: { 'Retry-After': String(wait) },
+        detail: `Too many failed sign-in attempts from this address. Try again in ${attempt.retryAfter} seconds.`,
+        headers: { 'Retry-After': String(attempt.retryAfter) },
       });
     }
 
@@ -97,6 +96,7 @@ export class AuthService implements OnModuleInit {
         { action: 'auth.login_failed', targetId: user?.id ?? null, changes: { email: normalized } },
         client,
       );
+      await this.limiter.failed(attempt);
       throw unauthorized(INVALID_CREDENTIALS);
     }
     if (!user.isActive) {
@@ -106,7 +106,7 @@ export class AuthService implements OnModuleInit {
       );
       throw new ProblemException(HttpStatus.FORBIDDEN, { detail: 'This account is deactivated. Contact an administrator.' });
     }
-    await this.limiter.release(keys);
+    await this.limiter.succeeded(attempt);
     const session = await this.sessions.createSession(
       user.id,
       new Date(Date.now() + this.refreshTtlMs),

@@ -1,45 +1,86 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { authConfig } from '@gad/config';
 import { Counters } from '@gad/limits';
 
-export interface LoginKeys {
-  ip: string;
-  account: string;
+/** One counted login attempt: its keys, how long to wait when refused, and the account's failures so far. */
+export interface LoginAttempt {
+  keys: { address: string; accountAtAddress: string; account: string };
+  /** Seconds to wait when the attempt is refused, else 0. */
+  retryAfter: number;
+  /** Attempts counted on the account (from every address) in the window, this one included. */
+  accountAttempts: number;
 }
 
+// The slowdown of a failed login once its account has had more failures than LOGIN_MAX_ATTEMPTS.
+const SLOWDOWN_BASE_MS = 250;
+const SLOWDOWN_MAX_MS = 3000;
+
 /**
- * Limits failed logins per client IP and per account (LOGIN_MAX_ATTEMPTS per LOGIN_WINDOW_SECONDS) on
- * the shared counters. Every attempt is counted *before* the password is checked, so parallel guesses
- * cannot all pass a check made before any of them failed; a successful login gives its attempt back.
- * @nestjs/throttler counts every request and cannot give one back, hence a limiter of its own.
+ * The login lockout policy (README, Security), on the shared counters, per LOGIN_WINDOW_SECONDS:
+ * - a client address may fail LOGIN_MAX_ATTEMPTS times on one account, and LOGIN_MAX_ATTEMPTS_PER_ADDRESS
+ *   times across accounts, before its attempts are answered 429;
+ * - an account's failures from every address only slow its failed answers down (250 ms doubling up to
+ *   3 s): an attacker elsewhere cannot lock its owner out, and the right password is never delayed.
+ * Every attempt is counted before the password is checked, so parallel guesses cannot all pass a check
+ * made before any of them failed; a successful login gives its attempt back and clears its address's
+ * failures on that account. @nestjs/throttler counts every request and cannot give one back.
  */
 @Injectable()
 export class LoginLimiterService {
-  private readonly max: number;
+  private readonly perAccountAtAddress: number;
+  private readonly perAddress: number;
   private readonly windowMs: number;
 
   constructor(
     @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
     private readonly counters: Counters,
   ) {
-    this.max = auth.loginMaxAttempts;
+    this.perAccountAtAddress = auth.loginMaxAttempts;
+    this.perAddress = auth.loginMaxAttemptsPerAddress;
     this.windowMs = auth.loginWindowSeconds * 1000;
   }
 
-  static keys(ip: string, email: string): LoginKeys {
-    return { ip: `login:ip:${ip}`, account: `login:account:${email.toLowerCase()}` };
+  /** Counts this attempt (refused attempts count nowhere). */
+  async reserve(ip: string, email: string): Promise<LoginAttempt> {
+    const keys = {
+      address: `login:ip:${ip}`,
+      accountAtAddress: `login:account-ip:${email}:${ip}`,
+      account: `login:account:${email}`,
+    };
+    const taken = await this.counters.take(
+      'login',
+      [
+        { key: keys.address, limit: this.perAddress },
+        { key: keys.accountAtAddress, limit: this.perAccountAtAddress },
+        { key: keys.account, limit: Infinity },
+      ],
+      this.windowMs,
+    );
+    return {
+      keys,
+      retryAfter: taken.ok ? 0 : Math.max(1, Math.ceil(taken.resetMs / 1000)),
+      accountAttempts: taken.counts[2] ?? 0,
+    };
   }
 
-  /** Counts this attempt; returns the seconds to wait when it is over the limit, else 0. */
-  async reserve(keys: LoginKeys): Promise<number> {
-    const claims = [keys.ip, keys.account].map((key) => ({ key, limit: this.max }));
-    const taken = await this.counters.take('login', claims, this.windowMs);
-    return taken.ok ? 0 : Math.max(1, Math.ceil(taken.resetMs / 1000));
+  /** The password was wrong: answer no sooner than the account's slowdown allows. */
+  async failed(attempt: LoginAttempt): Promise<void> {
+    const delay = this.slowdownMs(attempt.accountAttempts);
+    if (delay > 0) await sleep(delay);
   }
 
-  /** The attempt succeeded: it was not a failure, and the account starts afresh. */
-  async release(keys: LoginKeys): Promise<void> {
-    await Promise.all([this.counters.give('login', [keys.ip]), this.counters.reset('login', [keys.account])]);
+  slowdownMs(accountAttempts: number): number {
+    const over = accountAttempts - this.perAccountAtAddress;
+    return over <= 0 ? 0 : Math.min(SLOWDOWN_MAX_MS, SLOWDOWN_BASE_MS * 2 ** Math.min(over - 1, 10));
+  }
+
+  /** The attempt succeeded: it was not a failure, and this address starts afresh on the account. */
+  async succeeded({ keys }: LoginAttempt): Promise<void> {
+    await Promise.all([
+      this.counters.give('login', [keys.address, keys.account]),
+      this.counters.reset('login', [keys.accountAtAddress]),
+    ]);
   }
 }
