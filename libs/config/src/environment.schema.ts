@@ -70,7 +70,10 @@ export const environmentSchema = z.object({
     .meta(security('bcrypt cost; default 12 in production, 10 elsewhere; at least 10 in production.')),
   LOGIN_MAX_ATTEMPTS: int(1, 1_000_000)
     .default(5)
-    .meta(security('Failed logins allowed per client IP and per account within LOGIN_WINDOW_SECONDS.')),
+    .meta(security('Failed logins allowed per (account, client address) within LOGIN_WINDOW_SECONDS.')),
+  LOGIN_MAX_ATTEMPTS_PER_ADDRESS: int(1, 1_000_000)
+    .default(20)
+    .meta(security('Failed logins allowed per client address, across accounts, within LOGIN_WINDOW_SECONDS.')),
   LOGIN_WINDOW_SECONDS: int(1, 86_400).default(60).meta(security('Window for LOGIN_MAX_ATTEMPTS.')),
   ADMIN_EMAIL: text().default('admin@grupogad.com').meta(security('Email of the admin account created at first boot.')),
   ADMIN_PASSWORD: text()
@@ -148,7 +151,18 @@ export const environmentSchema = z.object({
   PORT: int(0, 65_535).default(8000).meta(application('Bind port.')),
 
   // --- Performance
-  MAX_REQUEST_BODY_SIZE: int(1024).default(10_485_760).meta(performance('Largest accepted request body in bytes (413 above).')),
+  MAX_REQUEST_BODY_SIZE: int(1024)
+    .default(10_485_760)
+    .meta(performance('Largest accepted request body in bytes, for the routes that take large bodies (AI chat); 413 above.')),
+  MAX_SMALL_REQUEST_BODY_SIZE: int(1024)
+    .default(32_768)
+    .meta(performance('Largest accepted request body in bytes on every other route (login, refresh, user writes); 413 above.')),
+  JSON_MAX_DEPTH: int(1, 1000)
+    .default(16)
+    .meta(performance('Deepest nesting of objects and arrays in a JSON body or socket event (400 above).')),
+  JSON_MAX_OBJECT_KEYS: int(1).default(64).meta(performance('Most keys in one JSON object (400 above).')),
+  JSON_MAX_TOTAL_KEYS: int(1).default(1000).meta(performance('Most keys in a whole JSON body or socket event (400 above).')),
+  JSON_MAX_ARRAY_ITEMS: int(1).default(1000).meta(performance('Most items in one JSON array (400 above).')),
   REQUEST_TIMEOUT_SECONDS: num(0.1)
     .default(60)
     .meta(performance('A request still running after this answers 503; one not fully received by then is cut off (408).')),
@@ -216,6 +230,9 @@ export const environmentSchema = z.object({
   // --- WebSockets
   WS_HEARTBEAT_INTERVAL: num(1).default(30).meta(sockets('Socket.IO ping interval in seconds.')),
   WS_MAX_CONNECTIONS: int(1).default(100).meta(sockets('Most concurrent sockets (per process; cluster-wide with Redis).')),
+  WS_MAX_CONNECTIONS_PER_USER: int(1)
+    .default(10)
+    .meta(sockets('Most concurrent sockets of one user (cluster-wide with Redis); kept below WS_MAX_CONNECTIONS.')),
   WS_MESSAGE_MAX_SIZE: int(1024).default(1_048_576).meta(sockets('Largest socket message in bytes.')),
   WS_CONNECTION_TIMEOUT: num(1).default(300).meta(sockets('Idle seconds before a socket is closed.')),
 
@@ -235,6 +252,9 @@ export const environmentSchema = z.object({
     .default(20)
     .meta(ai('Chats per user per minute, inside the global AI_MAX_REQUESTS_PER_MINUTE.')),
   AI_MAX_CONCURRENT_REQUESTS: int(1).default(5).meta(ai('In-flight provider calls per process.')),
+  AI_MAX_CONCURRENT_PER_USER: int(1)
+    .default(2)
+    .meta(ai("In-flight provider calls per user per process; a user's further chats wait their turn, users served in rotation.")),
   AI_MAX_MESSAGE_LENGTH: int(1).default(4000).meta(ai('Longest chat message in characters.')),
   AI_LOG_RETENTION_DAYS: int(1).default(30).meta(ai('Days to keep AI interaction records.')),
 

@@ -59,6 +59,7 @@ export const authConfig = slice('auth', (env) => ({
   refreshTokenExpireDays: env.REFRESH_TOKEN_EXPIRE_DAYS,
   bcryptRounds: env.BCRYPT_ROUNDS ?? (env.ENVIRONMENT === 'production' ? 12 : 10),
   loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
+  loginMaxAttemptsPerAddress: env.LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
   loginWindowSeconds: env.LOGIN_WINDOW_SECONDS,
   secureCookies: env.SECURE_COOKIES ?? env.ENVIRONMENT === 'production',
   adminEmail: env.ADMIN_EMAIL.toLowerCase(),
@@ -67,6 +68,13 @@ export const authConfig = slice('auth', (env) => ({
 
 export const httpConfig = slice('http', (env) => ({
   maxRequestBodySize: env.MAX_REQUEST_BODY_SIZE,
+  maxSmallRequestBodySize: Math.min(env.MAX_SMALL_REQUEST_BODY_SIZE, env.MAX_REQUEST_BODY_SIZE),
+  json: {
+    maxDepth: env.JSON_MAX_DEPTH,
+    maxObjectKeys: env.JSON_MAX_OBJECT_KEYS,
+    maxTotalKeys: env.JSON_MAX_TOTAL_KEYS,
+    maxArrayItems: env.JSON_MAX_ARRAY_ITEMS,
+  },
   requestTimeoutMs: env.REQUEST_TIMEOUT_SECONDS * 1000,
   keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT * 1000,
   headersTimeoutMs: env.HEADERS_TIMEOUT_SECONDS * 1000,
@@ -140,6 +148,7 @@ export const metricsConfig = slice('metrics', (env) => ({
 export const wsConfig = slice('ws', (env) => ({
   heartbeatIntervalMs: env.WS_HEARTBEAT_INTERVAL * 1000,
   maxConnections: env.WS_MAX_CONNECTIONS,
+  maxConnectionsPerUser: Math.min(env.WS_MAX_CONNECTIONS_PER_USER, env.WS_MAX_CONNECTIONS),
   messageMaxSize: env.WS_MESSAGE_MAX_SIZE,
   connectionTimeoutMs: env.WS_CONNECTION_TIMEOUT * 1000,
 }));
@@ -155,6 +164,7 @@ export const aiConfig = slice('ai', (env) => ({
   maxRequestsPerMinute: env.AI_MAX_REQUESTS_PER_MINUTE,
   userMaxRequestsPerMinute: env.AI_USER_MAX_REQUESTS_PER_MINUTE,
   maxConcurrentRequests: env.AI_MAX_CONCURRENT_REQUESTS,
+  maxConcurrentPerUser: Math.min(env.AI_MAX_CONCURRENT_PER_USER, env.AI_MAX_CONCURRENT_REQUESTS),
   maxMessageLength: env.AI_MAX_MESSAGE_LENGTH,
   logRetentionDays: env.AI_LOG_RETENTION_DAYS,
 }));

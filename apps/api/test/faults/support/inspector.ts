@@ -55,7 +55,7 @@ export class Inspector {
     this.ws.close();
   }
 
-  private async evaluate(expression: string): Promise<string> {
+  async evaluate(expression: string): Promise<string> {
     const id = ++this.id;
     const result = new Promise<unknown>((resolve) => this.pending.set(id, resolve));
     this.ws.send(JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }));
