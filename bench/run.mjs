@@ -77,9 +77,9 @@ const API_ENV_EXTRA = process.env.BENCH_API_ENV ? JSON.parse(process.env.BENCH_A
 // below 10% of all cores (a shared machine makes every number noisy; the "other CPU" column shows how much).
 const QUIET_WAIT = Number(process.env.BENCH_WAIT_QUIET || 0);
 const TARGETS = {
-  usersMeRatio: 0.4,
+  usersMeRatio: 0.35,
   usersMeRoundTrips: 0.01, // "0 per request": ≤ 0.01 leaves room for one cache refill per TTL in N requests
-  healthRatio: 0.5,
+  healthRatio: 0.35,
   stormP99Factor: 2,
   idleRssMb: 150,
   bootToReadyMs: 3000,
