@@ -2,5 +2,6 @@
 // without globbing (globs differ between ts sources and the compiled dist).
 import { InitialSchema1764300000000 } from './1764300000000-initial-schema.js';
 import { AiInteractions1764300001000 } from './1764300001000-ai-interactions.js';
+import { KeysetPages1764300002000 } from './1764300002000-keyset-pages.js';
 
-export const MIGRATIONS = [InitialSchema1764300000000, AiInteractions1764300001000];
+export const MIGRATIONS = [InitialSchema1764300000000, AiInteractions1764300001000, KeysetPages1764300002000];

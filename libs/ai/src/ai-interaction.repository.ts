@@ -1,3 +1,4 @@
+import { readPage, type PageRequest, type PageRows } from '@gad/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -6,8 +7,6 @@ import { AiInteractionEntity, type AnswerSource } from './entities/ai-interactio
 export type NewInteraction = Omit<AiInteractionEntity, 'id' | 'createdAt'>;
 
 export interface InteractionFilter {
-  skip: number;
-  limit: number;
   source?: AnswerSource;
   userId?: string;
 }
@@ -23,16 +22,12 @@ export class AiInteractionRepository {
     await this.repo.insert(row);
   }
 
-  findPage(filter: InteractionFilter): Promise<[AiInteractionEntity[], number]> {
-    return this.repo.findAndCount({
-      where: {
-        ...(filter.source ? { source: filter.source } : {}),
-        ...(filter.userId ? { userId: filter.userId } : {}),
-      },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: filter.skip,
-      take: filter.limit,
-    });
+  /** Newest first; each filter has its own (filter, created_at, id) index. */
+  findPage(filter: InteractionFilter, request: PageRequest): Promise<PageRows<AiInteractionEntity>> {
+    const query = this.repo.createQueryBuilder('i');
+    if (filter.source) query.andWhere('i.source = :source', { source: filter.source });
+    if (filter.userId) query.andWhere('i.userId = :userId', { userId: filter.userId });
+    return readPage(query, 'DESC', request);
   }
 
   /** Deletes in batches so a large backlog never holds one long lock. */

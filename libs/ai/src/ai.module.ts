@@ -1,3 +1,4 @@
+import { PageCursors } from '@gad/database';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AiController } from './ai.controller.js';
@@ -13,7 +14,15 @@ import { RateWindowRepository } from './rate-window.repository.js';
 @Module({
   imports: [TypeOrmModule.forFeature([AiInteractionEntity])],
   controllers: [AiController],
-  providers: [AiService, AiProviderClient, RateWindowRepository, AiInteractionRepository, AiRetentionService, ChatLimitsPipe],
-  exports: [AiService, AiRetentionService, ChatLimitsPipe],
+  providers: [
+    AiService,
+    AiProviderClient,
+    RateWindowRepository,
+    AiInteractionRepository,
+    AiRetentionService,
+    ChatLimitsPipe,
+    PageCursors,
+  ],
+  exports: [AiService, AiRetentionService, ChatLimitsPipe, PageCursors],
 })
 export class AiModule {}

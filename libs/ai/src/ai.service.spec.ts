@@ -1,3 +1,4 @@
+import { PageCursors } from '@gad/database';
 import { jest } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { configurationFrom } from '@gad/config';
@@ -26,6 +27,7 @@ describe('AiService', () => {
     { configured: false, model: 'gpt-4' } as unknown as AiProviderClient,
     { backend: 'memory' } as unknown as RateWindowRepository,
     { insert } as unknown as AiInteractionRepository,
+    new PageCursors(config.auth),
   );
 
   it('checks the configured bounds, counting characters rather than UTF-16 units', () => {

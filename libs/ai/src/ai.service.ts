@@ -1,3 +1,4 @@
+import { PageCursors } from '@gad/database';
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
@@ -104,6 +105,7 @@ export class AiService implements BeforeApplicationShutdown {
     private readonly provider: AiProviderClient,
     private readonly window: RateWindowRepository,
     private readonly interactions: AiInteractionRepository,
+    private readonly cursors: PageCursors,
     @Optional() metrics?: MetricsService,
   ) {
     const max = config.maxConcurrentRequests;
@@ -185,13 +187,10 @@ export class AiService implements BeforeApplicationShutdown {
   }
 
   async listInteractions(query: InteractionsQueryDto): Promise<InteractionPageDto> {
-    const [rows, total] = await this.interactions.findPage({
-      skip: query.skip,
-      limit: query.limit,
-      source: query.source,
-      userId: query.user_id,
-    });
-    return { items: rows.map((row) => InteractionDto.from(row)), total, skip: query.skip, limit: query.limit };
+    const filters = { source: query.source, user_id: query.user_id };
+    const request = this.cursors.request('ai-interactions', filters, query);
+    const rows = await this.interactions.findPage({ source: query.source, userId: query.user_id }, request);
+    return this.cursors.page('ai-interactions', filters, request, rows, (row) => InteractionDto.from(row));
   }
 
   /** Resolves once every interaction write started so far has finished (or failed and been logged). */

@@ -16,6 +16,6 @@ export class AuditController {
   @ApiOkResponse({ type: AuditPageDto })
   @ApiProblems({ 400: 'Invalid query (problem+json with `errors`).' })
   list(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
-    return this.audit.list({ actor: query.actor, action: query.action }, query.skip, query.limit);
+    return this.audit.list(query);
   }
 }

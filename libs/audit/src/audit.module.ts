@@ -1,3 +1,4 @@
+import { PageCursors } from '@gad/database';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditController } from './audit.controller.js';
@@ -8,7 +9,7 @@ import { AuditLogEntity } from './entities/audit-log.entity.js';
 @Module({
   imports: [TypeOrmModule.forFeature([AuditLogEntity])],
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService],
+  providers: [AuditRepository, AuditService, PageCursors],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -1,6 +1,7 @@
+import { readPage, type PageRequest, type PageRows } from '@gad/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { FindOptionsWhere, Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { AuditLogEntity } from './entities/audit-log.entity.js';
 
 export type NewAuditLog = Omit<AuditLogEntity, 'id' | 'createdAt'>;
@@ -14,10 +15,11 @@ export class AuditRepository {
     await this.logs.save(this.logs.create(entry), { reload: false });
   }
 
-  findPage(filter: { actorId?: string; action?: string }, skip: number, limit: number): Promise<[AuditLogEntity[], number]> {
-    const where: FindOptionsWhere<AuditLogEntity> = {};
-    if (filter.actorId) where.actorId = filter.actorId;
-    if (filter.action) where.action = filter.action;
-    return this.logs.findAndCount({ where, order: { createdAt: 'DESC', id: 'DESC' }, skip, take: limit });
+  /** Newest first; each filter has its own (filter, created_at, id) index. */
+  findPage(filter: { actorId?: string; action?: string }, request: PageRequest): Promise<PageRows<AuditLogEntity>> {
+    const query = this.logs.createQueryBuilder('a');
+    if (filter.actorId) query.andWhere('a.actorId = :actorId', { actorId: filter.actorId });
+    if (filter.action) query.andWhere('a.action = :action', { action: filter.action });
+    return readPage(query, 'DESC', request);
   }
 }

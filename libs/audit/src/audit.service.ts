@@ -1,7 +1,8 @@
+import { PageCursors } from '@gad/database';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { MetricsService, storableText } from '@gad/observability';
 import { AuditRepository } from './audit.repository.js';
-import { AuditEntryDto, type AuditPageDto } from './dto/audit.dto.js';
+import { AuditEntryDto, type AuditPageDto, type AuditQueryDto } from './dto/audit.dto.js';
 import { type ClientContext } from '@gad/access';
 
 export type AuditAction =
@@ -30,6 +31,7 @@ export class AuditService {
 
   constructor(
     private readonly repository: AuditRepository,
+    private readonly cursors: PageCursors,
     @Optional() metrics?: MetricsService,
   ) {
     const failures = (): number => this.failures;
@@ -66,9 +68,11 @@ export class AuditService {
     return this.failures;
   }
 
-  async list(filter: { actor?: string; action?: string }, skip: number, limit: number): Promise<AuditPageDto> {
-    const [rows, total] = await this.repository.findPage({ actorId: filter.actor, action: filter.action }, skip, limit);
-    return { items: rows.map((r) => AuditEntryDto.from(r)), total, skip, limit };
+  async list(query: AuditQueryDto): Promise<AuditPageDto> {
+    const filters = { actor: query.actor, action: query.action };
+    const request = this.cursors.request('audit', filters, query);
+    const rows = await this.repository.findPage({ actorId: query.actor, action: query.action }, request);
+    return this.cursors.page('audit', filters, request, rows, (r) => AuditEntryDto.from(r));
   }
 }
 

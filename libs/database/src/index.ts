@@ -3,3 +3,4 @@ export * from './database.module.js';
 export * from './migration-runner.js';
 export * from './query-counter.js';
 export * from './page-query.dto.js';
+export * from './pages.js';

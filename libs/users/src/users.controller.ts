@@ -45,7 +45,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserPageDto })
   @ApiProblems({ 400: 'Paging parameters out of range or malformed.' })
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: PageQueryDto): Promise<UserPageDto> {
-    return this.users.list(user, query.skip, query.limit);
+    return this.users.list(user, query);
   }
 
   @Post()

@@ -1,3 +1,4 @@
+import { PageCursors } from '@gad/database';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@gad/audit';
@@ -12,7 +13,7 @@ import { UsersService } from './users.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, RoleEntity]), AuditModule],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, PasswordService, UserEvents],
+  providers: [UsersRepository, UsersService, PasswordService, UserEvents, PageCursors],
   exports: [UsersService, PasswordService, UserEvents],
 })
 export class UsersModule {}

@@ -1,3 +1,4 @@
+import { PageCursors, type PageQueryDto } from '@gad/database';
 import { ConflictException, HttpStatus, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { CacheService } from '@gad/cache';
 import { AuditService } from '@gad/audit';
@@ -22,6 +23,7 @@ export class UsersService implements OnModuleInit {
     private readonly events: UserEvents,
     private readonly audit: AuditService,
     private readonly cache: CacheService,
+    private readonly cursors: PageCursors,
   ) {}
 
   onModuleInit(): void {
@@ -62,10 +64,10 @@ export class UsersService implements OnModuleInit {
     };
   }
 
-  async list(actor: Actor, skip: number, limit: number): Promise<UserPageDto> {
+  async list(actor: Actor, query: PageQueryDto): Promise<UserPageDto> {
     this.assertAdmin(actor);
-    const page = await this.users.findPage(skip, limit);
-    return { items: page.items.map((u) => UserDto.from(u)), total: page.total, skip, limit };
+    const request = this.cursors.request('users', {}, query);
+    return this.cursors.page('users', {}, request, await this.users.findPage(request), (u) => UserDto.from(u));
   }
 
   async create(actor: Actor, input: CreateUserDto, client: ClientContext): Promise<UserDto> {

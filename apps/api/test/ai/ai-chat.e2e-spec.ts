@@ -332,7 +332,7 @@ describe('AI chat against a real Chat Completions server', () => {
       fake.mode = 'normal';
       await chat({ message: 'funciona' }, admin.token, { 'X-Request-Id': 'page-ai' });
 
-      const all = await interactions();
+      const all = await interactions('?skip=0');
       expect(all).toMatchObject({ skip: 0, limit: 100 });
       expect(all.total).toBe(all.items.length);
       const times = all.items.map((item) => item.created_at as string);

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MAX_PAGE_SIZE } from '@gad/database';
+import { MAX_PAGE_SIZE, PageMetaDto } from '@gad/database';
 import type { AiInteractionEntity } from '../entities/ai-interaction.entity.js';
 import { FALLBACK_CAUSES } from '../fallbacks.js';
 
@@ -54,16 +54,7 @@ export class InteractionDto {
   }
 }
 
-export class InteractionPageDto {
+export class InteractionPageDto extends PageMetaDto {
   @ApiProperty({ type: [InteractionDto], maxItems: MAX_PAGE_SIZE })
   items!: InteractionDto[];
-
-  @ApiProperty({ minimum: 0 })
-  total!: number;
-
-  @ApiProperty({ minimum: 0 })
-  skip!: number;
-
-  @ApiProperty({ minimum: 1, maximum: 100 })
-  limit!: number;
 }

@@ -5,8 +5,8 @@ export type AnswerSource = 'ai' | 'fallback';
 /** One chat call, whatever answered it. The message is kept only as a 100-character excerpt. */
 @Entity({ name: 'ai_interactions' })
 @Index('ai_interactions_created_at_id_idx', ['createdAt', 'id'])
-@Index('ai_interactions_user_idx', ['userId'])
-@Index('ai_interactions_source_idx', ['source'])
+@Index('ai_interactions_user_created_at_id_idx', ['userId', 'createdAt', 'id'])
+@Index('ai_interactions_source_created_at_id_idx', ['source', 'createdAt', 'id'])
 @Check('ai_interactions_source_check', "source IN ('ai', 'fallback')")
 @Check('ai_interactions_latency_ms_check', 'latency_ms >= 0')
 @Check('ai_interactions_cause_matches_source', "(source = 'fallback') = (fallback_cause IS NOT NULL)")
@@ -41,6 +41,6 @@ export class AiInteractionEntity {
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
   requestId!: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 }

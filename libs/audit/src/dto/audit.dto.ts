@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { MAX_PAGE_SIZE, PageQueryDto } from '@gad/database';
+import { MAX_PAGE_SIZE, PageMetaDto, PageQueryDto } from '@gad/database';
 import type { AuditLogEntity } from '../entities/audit-log.entity.js';
 
 const ACTION_PATTERN = /^[a-z_]+\.[a-z_]+$/;
@@ -32,11 +32,8 @@ export class AuditEntryDto {
   }
 }
 
-export class AuditPageDto {
+export class AuditPageDto extends PageMetaDto {
   @ApiProperty({ type: [AuditEntryDto], maxItems: MAX_PAGE_SIZE }) items!: AuditEntryDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() skip!: number;
-  @ApiProperty() limit!: number;
 }
 
 export class AuditQueryDto extends PageQueryDto {

@@ -2,8 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 
 @Entity({ name: 'audit_logs' })
 @Index('audit_logs_created_at_id_idx', ['createdAt', 'id'])
-@Index('audit_logs_actor_idx', ['actorId'])
-@Index('audit_logs_action_idx', ['action'])
+@Index('audit_logs_actor_created_at_id_idx', ['actorId', 'createdAt', 'id'])
+@Index('audit_logs_action_created_at_id_idx', ['action', 'createdAt', 'id'])
 export class AuditLogEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'varchar', length: 64 }) action!: string;
@@ -13,5 +13,5 @@ export class AuditLogEntity {
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true }) userAgent!: string | null;
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true }) requestId!: string | null;
   @Column({ type: 'jsonb', nullable: true }) changes!: Record<string, unknown> | null;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ROLES, type Role } from '@gad/access';
-import { MAX_PAGE_SIZE } from '@gad/database';
+import { MAX_PAGE_SIZE, PageMetaDto } from '@gad/database';
 import { roleNamesOf, type UserEntity } from '../entities/user.entity.js';
 
 /** A user as clients see it. The password hash never leaves the service layer. */
@@ -30,9 +30,6 @@ export class UserDto {
   }
 }
 
-export class UserPageDto {
+export class UserPageDto extends PageMetaDto {
   @ApiProperty({ type: [UserDto], maxItems: MAX_PAGE_SIZE }) items!: UserDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() skip!: number;
-  @ApiProperty() limit!: number;
 }
