@@ -230,7 +230,7 @@ describe('auth (PostgreSQL)', () => {
       const res = await call('GET', `${t.api}/users/me`, undefined, { token: make() });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/problem\+json/);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     });
 
     it('refuses a missing token with 401', async () => {

@@ -9,7 +9,7 @@ import { PasswordService, UserDto, UserEvents, UsersService, roleNamesOf, type U
 import { CacheService } from '@gad/cache';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { SessionsRepository } from './sessions.repository.js';
-import { TokenService, hashRefreshToken, invalidToken, type AccessTokenClaims } from './token.service.js';
+import { TokenService, hashRefreshToken, invalidToken, unauthenticated, type AccessTokenClaims } from './token.service.js';
 import type { AuthenticatedUser, ClientContext } from '@gad/access';
 
 export interface IssuedTokens {
@@ -21,7 +21,7 @@ export interface IssuedTokens {
 
 const INVALID_CREDENTIALS = 'Incorrect email or password.';
 
-const unauthorized = invalidToken;
+const unauthorized = unauthenticated;
 
 /** Who holds a session, as cached: the user (in its one cached shape) and the session's state. */
 interface Principal {
@@ -235,10 +235,10 @@ export class AuthService implements OnModuleInit {
 }
 
 function admit(principal: Principal | null, claims: AccessTokenClaims): AuthenticatedUser {
-  if (!principal) throw unauthorized('This session has ended: sign in again.');
+  if (!principal) throw invalidToken('This session has ended: sign in again.');
   const { user, session } = principal;
-  if (!user.is_active) throw unauthorized('This account is no longer active.');
-  if (session.revoked || session.expiresAt <= Date.now()) throw unauthorized('This session has ended: sign in again.');
+  if (!user.is_active) throw invalidToken('This account is no longer active.');
+  if (session.revoked || session.expiresAt <= Date.now()) throw invalidToken('This session has ended: sign in again.');
   return {
     id: user.id,
     email: user.email,
