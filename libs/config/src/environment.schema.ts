@@ -72,7 +72,7 @@ export const environmentSchema = z.object({
     .default(5)
     .meta(security('Failed logins allowed per client IP and per account within LOGIN_WINDOW_SECONDS.')),
   LOGIN_WINDOW_SECONDS: int(1, 86_400).default(60).meta(security('Window for LOGIN_MAX_ATTEMPTS.')),
-  ADMIN_EMAIL: text().default('admin@grupogad.com').meta(security('Email of the admin account created at first boot.')),
+  ADMIN_EMAIL: text().default('admin@grupogad.com').meta(security('Email of the admin account created at boot while no active superuser exists (never because this email is missing).')),
   ADMIN_PASSWORD: text()
     .optional()
     .meta(
