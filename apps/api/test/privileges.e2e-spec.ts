@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { adminSession, call, createUser, login, type Session } from './support/http.js';
+import { adminSession, call, createUser, login, type HttpResult, type Session } from './support/http.js';
 import { suiteApps, type TestApp } from './support/test-app.js';
 
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}@example.com`;
@@ -35,7 +35,7 @@ describe('privilege rules (PostgreSQL)', () => {
   const admin = (name: string) => createUser(t.api, root, { email: unique(name), password: PASSWORD, roles: ['admin'] });
   const operator = (name: string) => createUser(t.api, root, { email: unique(name), password: PASSWORD, roles: ['operator'] });
 
-  async function expectRefused(res: Awaited<ReturnType<typeof call>>, reason: RegExp): Promise<void> {
+  async function expectRefused(res: HttpResult, reason: RegExp): Promise<void> {
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(res.body.detail).toMatch(reason);
