@@ -36,6 +36,7 @@ const principalsOf = (userId: string): string => `principal:${userId}:`;
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly refreshTtlMs: number;
+  private readonly reuseGraceMs: number;
 
   constructor(
     @Inject(authConfig.KEY) settings: ConfigType<typeof authConfig>,
@@ -50,6 +51,7 @@ export class AuthService implements OnModuleInit {
     @Optional() metrics?: MetricsService,
   ) {
     this.refreshTtlMs = settings.refreshTokenExpireDays * 86_400_000;
+    this.reuseGraceMs = settings.refreshReuseGraceMs;
     this.rejections = metrics && rateLimitRejections(metrics);
   }
 
@@ -121,23 +123,36 @@ export class AuthService implements OnModuleInit {
     return issued;
   }
 
-  /** Rotates the refresh token; presenting an already-rotated one revokes the whole family. */
+  /**
+   * Rotates the refresh token. Presented again within REFRESH_REUSE_GRACE_SECONDS of its rotation (two tabs,
+   * or a retried request, racing), it gets a fresh pair in the same session; later, reuse revokes the family.
+   */
   async refresh(refreshToken: string | undefined, client: ClientContext): Promise<IssuedTokens> {
     if (!refreshToken) throw unauthorized('No refresh token: sign in again.');
-    const stored = await this.sessions.findRefreshToken(hashRefreshToken(refreshToken));
+    const hash = hashRefreshToken(refreshToken);
+    const stored = await this.sessions.findRefreshToken(hash);
     if (!stored) throw unauthorized('Invalid refresh token: sign in again.');
     const session = await this.sessions.findSession(stored.sessionId);
     if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now() || stored.expiresAt.getTime() <= Date.now()) {
       throw unauthorized('This session has ended: sign in again.');
     }
     if (stored.usedAt || !(await this.sessions.markUsed(stored.id))) {
-      await this.sessions.revokeSession(session.id, 'refresh_reuse');
-      await this.userEvents.publish({ type: 'session.revoked', userId: session.userId, sessionId: session.id });
-      await this.audit.record(
-        { action: 'auth.refresh_reuse', actorId: session.userId, targetId: session.userId, changes: { session_id: session.id } },
-        client,
-      );
-      throw unauthorized('This refresh token was already used; the session has been revoked. Sign in again.');
+      // lost a race to markUsed: the winner's time is the rotation time
+      const usedAt = stored.usedAt ?? (await this.sessions.findRefreshToken(hash))?.usedAt;
+      if (!usedAt || Date.now() - usedAt.getTime() > this.reuseGraceMs) {
+        await this.sessions.revokeSession(session.id, 'refresh_reuse');
+        await this.userEvents.publish({ type: 'session.revoked', userId: session.userId, sessionId: session.id });
+        await this.audit.record(
+          {
+            action: 'auth.refresh_reuse',
+            actorId: session.userId,
+            targetId: session.userId,
+            changes: { session_id: session.id },
+          },
+          client,
+        );
+        throw unauthorized('This refresh token was already used; the session has been revoked. Sign in again.');
+      }
     }
     const user = await this.users.findById(session.userId);
     if (!user || !user.isActive) {

@@ -65,6 +65,13 @@ export const environmentSchema = z.object({
     .default(30)
     .meta(security('Access-token lifetime in minutes.')),
   REFRESH_TOKEN_EXPIRE_DAYS: int(1, 365).default(7).meta(security('Refresh-token (session) lifetime in days.')),
+  REFRESH_REUSE_GRACE_SECONDS: int(0, 60)
+    .default(10)
+    .meta(
+      security(
+        'A refresh token presented again within this many seconds of its rotation (two tabs refreshing at once) gets a fresh pair in the same session; later reuse revokes the session. 0 turns the grace off.',
+      ),
+    ),
   BCRYPT_ROUNDS: int(4, 15)
     .optional()
     .meta(security('bcrypt cost; default 12 in production, 10 elsewhere; at least 10 in production.')),
@@ -72,7 +79,13 @@ export const environmentSchema = z.object({
     .default(5)
     .meta(security('Failed logins allowed per client IP and per account within LOGIN_WINDOW_SECONDS.')),
   LOGIN_WINDOW_SECONDS: int(1, 86_400).default(60).meta(security('Window for LOGIN_MAX_ATTEMPTS.')),
-  ADMIN_EMAIL: text().default('admin@grupogad.com').meta(security('Email of the admin account created at boot while no active superuser exists (never because this email is missing).')),
+  ADMIN_EMAIL: text()
+    .default('admin@grupogad.com')
+    .meta(
+      security(
+        'Email of the admin account created at boot while no active superuser exists (never because this email is missing).',
+      ),
+    ),
   ADMIN_PASSWORD: text()
     .optional()
     .meta(

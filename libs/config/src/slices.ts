@@ -57,6 +57,7 @@ export const authConfig = slice('auth', (env) => ({
   issuer: env.PROJECT_NAME,
   accessTokenExpireMinutes: env.ACCESS_TOKEN_EXPIRE_MINUTES,
   refreshTokenExpireDays: env.REFRESH_TOKEN_EXPIRE_DAYS,
+  refreshReuseGraceMs: env.REFRESH_REUSE_GRACE_SECONDS * 1000,
   bcryptRounds: env.BCRYPT_ROUNDS ?? (env.ENVIRONMENT === 'production' ? 12 : 10),
   loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
   loginWindowSeconds: env.LOGIN_WINDOW_SECONDS,
