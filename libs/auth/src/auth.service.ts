@@ -5,7 +5,7 @@ import { authConfig } from '@gad/config';
 import { AuditService } from '@gad/audit';
 import { MetricsService, ProblemException } from '@gad/observability';
 import { rateLimitRejections } from '@gad/limits';
-import { PasswordService, UserDto, UserEvents, UsersService, roleNamesOf, type UserEntity } from '@gad/users';
+import { PasswordService, UserDto, UserEvents, UsersService, normalizeEmail, roleNamesOf, type UserEntity } from '@gad/users';
 import { CacheService } from '@gad/cache';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -72,7 +72,7 @@ export class AuthService implements OnModuleInit {
   }
 
   async login(email: string, password: string, client: ClientContext): Promise<IssuedTokens> {
-    const normalized = email.trim().toLowerCase();
+    const normalized = normalizeEmail(email);
     if (Buffer.byteLength(password, 'utf8') > 72) {
       throw new ProblemException(HttpStatus.BAD_REQUEST, {
         title: 'Validation failed',

@@ -4,6 +4,7 @@ import { In, type Repository } from 'typeorm';
 import type { Role } from '@gad/access';
 import { RoleEntity } from './entities/role.entity.js';
 import { UserEntity } from './entities/user.entity.js';
+import { normalizeEmail } from './email.js';
 
 export interface NewUser {
   email: string;
@@ -40,11 +41,11 @@ export class UsersRepository {
   }
 
   async findByEmail(email: string): Promise<UserEntity | null> {
-    return (await this.users.find({ where: { email: email.toLowerCase() }, relations: { roles: true } }))[0] ?? null;
+    return (await this.users.find({ where: { email: normalizeEmail(email) }, relations: { roles: true } }))[0] ?? null;
   }
 
   async emailTaken(email: string, exceptId?: string): Promise<boolean> {
-    const found = await this.users.findOne({ where: { email: email.toLowerCase() }, select: { id: true } });
+    const found = await this.users.findOne({ where: { email: normalizeEmail(email) }, select: { id: true } });
     return found !== null && found.id !== exceptId;
   }
 

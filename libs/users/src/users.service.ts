@@ -4,6 +4,7 @@ import { AuditService } from '@gad/audit';
 import { ProblemException } from '@gad/observability';
 import { isAdmin, type AuthenticatedUser, type Role } from '@gad/access';
 import { PasswordService } from './password.service.js';
+import { normalizeEmail } from './email.js';
 import { LastSuperuserError, UsersRepository, type UserChanges } from './users.repository.js';
 import { UserEvents } from './user-events.js';
 import { UserDto, type UserPageDto } from './dto/user.dto.js';
@@ -264,10 +265,11 @@ export class UsersService implements OnModuleInit {
    * 'email_taken' (none is, but the email belongs to another account, which is never overwritten).
    */
   async ensureAdmin(
-    email: string,
+    rawEmail: string,
     password: string,
     fullName = 'Administrador Sistema',
   ): Promise<'created' | 'exists' | 'email_taken'> {
+    const email = normalizeEmail(rawEmail);
     if (await this.users.hasActiveSuperuser()) return 'exists';
     if (await this.users.emailTaken(email)) return 'email_taken';
     try {
