@@ -250,6 +250,13 @@ export const environmentSchema = z.object({
   AI_MAX_CONCURRENT_REQUESTS: int(1).default(5).meta(ai('In-flight provider calls per process.')),
   AI_MAX_MESSAGE_LENGTH: int(1).default(4000).meta(ai('Longest chat message in characters.')),
   AI_LOG_RETENTION_DAYS: int(1).default(30).meta(ai('Days to keep AI interaction records.')),
+  AI_STORE_EXCERPTS: bool()
+    .default(false)
+    .meta(
+      ai(
+        'Keep the first 100 characters of each chat message in the interaction record (`message_excerpt`), with obvious secrets (keys, tokens, passwords) redacted. Off: the excerpt is empty. Messages are never logged either way.',
+      ),
+    ),
 
   // --- Backups (read by scripts/backup_db.sh; declared here so they are validated and documented)
   BACKUP_DIR: text().default('./backups').meta(backups('Where scripts/backup_db.sh writes dumps.')),

@@ -158,6 +158,7 @@ export const aiConfig = slice('ai', (env) => ({
   maxConcurrentRequests: env.AI_MAX_CONCURRENT_REQUESTS,
   maxMessageLength: env.AI_MAX_MESSAGE_LENGTH,
   logRetentionDays: env.AI_LOG_RETENTION_DAYS,
+  storeExcerpts: env.AI_STORE_EXCERPTS,
 }));
 
 export const SLICES = [
