@@ -112,7 +112,7 @@ export function checkClaims(
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 64) return undefined;
   if (iss !== issuer || aud !== TOKEN_AUDIENCE) return undefined;
   if (!isSeconds(iat) || !isSeconds(exp) || (nbf !== undefined && !isSeconds(nbf))) return undefined;
-  if (iat > now + CLOCK_SKEW_SECONDS || exp <= iat || exp > now + ttlSeconds + CLOCK_SKEW_SECONDS) return undefined;
+  if (iat > now + CLOCK_SKEW_SECONDS || exp > now + ttlSeconds + CLOCK_SKEW_SECONDS) return undefined;
   if (typeof nbf === 'number' && nbf > now + CLOCK_SKEW_SECONDS) return undefined;
   if (roles !== undefined && !isRoleList(roles)) return undefined;
   if (email !== undefined && (typeof email !== 'string' || email.length > 320)) return undefined;

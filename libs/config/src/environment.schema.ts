@@ -157,6 +157,13 @@ export const environmentSchema = z.object({
     .default('INFO')
     .meta(application('DEBUG, INFO, WARNING, ERROR or CRITICAL.')),
   DEBUG: bool().default(false).meta(application('Development diagnostics (stack traces in 5xx bodies). Refused in production.')),
+  DOCS_ENABLED: bool()
+    .optional()
+    .meta(
+      application(
+        'Serve Swagger UI (/api/docs) and the OpenAPI document (${API_V1_STR}/openapi.json, .yaml). Default true, except in production where it is opt-in (false unless set).',
+      ),
+    ),
   HOST: text().default('0.0.0.0').meta(application('Bind address.')),
   PORT: int(0, 65_535).default(8000).meta(application('Bind port.')),
 

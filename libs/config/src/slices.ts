@@ -41,6 +41,8 @@ export const appConfig = slice('app', (env) => ({
   environment: env.ENVIRONMENT,
   isProduction: env.ENVIRONMENT === 'production',
   debug: env.DEBUG,
+  /** Swagger UI and the served OpenAPI document; opt-in in production. */
+  docsEnabled: env.DOCS_ENABLED ?? env.ENVIRONMENT !== 'production',
   logLevel: PINO_LEVELS[env.LOG_LEVEL],
   /** Prefix of every Redis key and channel, so apps sharing a Redis never collide. */
   keyNamespace: `${env.PROJECT_NAME}:${env.ENVIRONMENT}:`,
