@@ -6,7 +6,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Configuration } from '@gad/config';
 import { ACCESS_COOKIE } from '@gad/auth';
@@ -22,6 +22,8 @@ import {
   logRequests,
   metricsEndpoint,
   recordHttpMetrics,
+  sendProblem,
+  toProblem,
 } from '@gad/observability';
 import { AppModule, type ModuleImport } from './app.module.js';
 import { buildOpenApiDocument } from './openapi-conventions.js';
@@ -45,6 +47,9 @@ export async function createApp(config: Configuration, options: CreateAppOptions
     requestIdHeader: false,
     logger: false,
     clientErrorHandler: answerClientError,
+    // errors Fastify answers itself before any hook (a malformed URL such as /api/v1/%zz): problem+json too
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, toProblem(error, request, { exposeStack: false })),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.imports), adapter, {
     bufferLogs: true,
@@ -80,14 +85,16 @@ export async function createApp(config: Configuration, options: CreateAppOptions
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter(config.app));
 
-  // built on the first request for the docs, not at boot: faster boot, a smaller idle footprint
-  let document: OpenAPIObject | undefined;
-  SwaggerModule.setup(SWAGGER_UI_PATH, app, () => (document ??= buildOpenApiDocument(app, config)), {
-    useGlobalPrefix: false,
-    jsonDocumentUrl: `${config.app.apiPrefix}/openapi.json`,
-    yamlDocumentUrl: `${config.app.apiPrefix}/openapi.yaml`,
-    swaggerOptions: { persistAuthorization: false },
-  });
+  if (config.app.docsEnabled) {
+    // built on the first request for the docs, not at boot: faster boot, a smaller idle footprint
+    let document: OpenAPIObject | undefined;
+    SwaggerModule.setup(SWAGGER_UI_PATH, app, () => (document ??= buildOpenApiDocument(app, config)), {
+      useGlobalPrefix: false,
+      jsonDocumentUrl: `${config.app.apiPrefix}/openapi.json`,
+      yamlDocumentUrl: `${config.app.apiPrefix}/openapi.yaml`,
+      swaggerOptions: { persistAuthorization: false },
+    });
+  }
 
   app.useWebSocketAdapter(await RealtimeIoAdapter.create(app, config, corsOptions(config.http)));
   await app.init();

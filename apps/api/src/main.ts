@@ -41,7 +41,7 @@ function printBanner(config: Configuration, port: number): void {
     [
       `${config.app.name} ${config.app.version} (${config.app.environment}) listening on ${config.app.host}:${port}`,
       `  API      ${base}${config.app.apiPrefix}`,
-      `  Swagger  ${base}/${SWAGGER_UI_PATH}`,
+      `  Swagger  ${config.app.docsEnabled ? `${base}/${SWAGGER_UI_PATH}` : 'off (DOCS_ENABLED=false)'}`,
       `  Health   ${base}${config.app.apiPrefix}/health  (ready: ${config.app.apiPrefix}/health/ready)`,
       `  Database ${config.database.embedded ? `embedded PGlite in ${config.database.dataDir}/pglite` : 'PostgreSQL'}`,
     ].join('\n'),

@@ -108,10 +108,19 @@ describe('realtime /dashboard (PostgreSQL)', () => {
       }
     });
 
-    it('serves the browser client script', async () => {
-      const res = await fetch(`${t.origin}/socket.io/socket.io.min.js`);
+    it('serves the browser client only as a hashed dashboard asset, never at /socket.io/socket.io.js', async () => {
+      for (const path of ['/socket.io/socket.io.js', '/socket.io/socket.io.min.js', '/socket.io/socket.io.js.map']) {
+        const res = await fetch(`${t.origin}${path}`);
+        expect(res.status).not.toBe(200);
+        expect(await res.text()).not.toMatch(/Socket\.IO v\d/);
+      }
+      const page = await (await fetch(`${t.origin}/dashboard`)).text();
+      const src = /<script src="(\/static\/socket\.io\.min\.[0-9a-f]{12}\.js)" defer><\/script>/.exec(page)?.[1];
+      expect(src).toBeDefined();
+      const res = await fetch(`${t.origin}${src}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/javascript/);
+      expect(res.headers.get('cache-control')).toMatch(/immutable/);
     });
   });
 

@@ -234,8 +234,8 @@ describe('users (PostgreSQL)', () => {
 
   it('refuses to let an admin delete or deactivate themselves', async () => {
     const me = await call('GET', `${t.api}/users/me`, undefined, { token: admin.token });
-    expect((await call('DELETE', `${t.api}/users/${me.body.id}`, undefined, { token: admin.token })).status).toBe(400);
-    expect((await call('PATCH', `${t.api}/users/${me.body.id}`, { is_active: false }, { token: admin.token })).status).toBe(400);
+    expect((await call('DELETE', `${t.api}/users/${me.body.id}`, undefined, { token: admin.token })).status).toBe(403);
+    expect((await call('PATCH', `${t.api}/users/${me.body.id}`, { is_active: false }, { token: admin.token })).status).toBe(403);
   });
 
   it('records user changes in the audit trail without password values', async () => {

@@ -68,18 +68,35 @@ describe('AiService', () => {
     });
   });
 
-  it('logs a fallback in the background with only the first 100 characters of the message', async () => {
+  it('logs a fallback in the background with the length of the message, never its text, and stores no excerpt', async () => {
     const message = 'secreto '.repeat(30);
+    insert.mockClear();
     await service.chat({ message }, { userId: null, requestId: 'r-log' });
     expect(logged).toEqual([]); // not on the answer's path
     await new Promise((resolve) => setImmediate(resolve));
     const warning = logged.find((entry) => entry.level === 'warn');
     expect(warning?.args[0]).toMatchObject({
       fallback_cause: 'not_configured',
-      user_message: message.slice(0, 100),
+      message_length: message.length,
       request_id: 'r-log',
     });
-    expect(JSON.stringify(logged)).not.toContain(message.slice(0, 101));
+    expect(JSON.stringify(logged)).not.toContain('secreto');
+    await service.flushInteractions();
+    expect(insert).toHaveBeenCalledWith(expect.objectContaining({ messageExcerpt: '' }));
+  });
+
+  it('with AI_STORE_EXCERPTS, stores the first 100 characters with secrets redacted', async () => {
+    const storing = new AiService(
+      configurationFrom({ ENVIRONMENT: 'test', AI_STORE_EXCERPTS: 'true' }).ai,
+      { configured: false, model: 'gpt-4' } as unknown as AiProviderClient,
+      { backend: 'memory' } as unknown as RateWindowRepository,
+      { insert } as unknown as AiInteractionRepository,
+      new PageCursors(config.auth),
+    );
+    insert.mockClear();
+    await storing.chat({ message: 'mi password: Hunter2-Sup3r! y el estado?' }, { userId: null, requestId: 'r-ex' });
+    await storing.flushInteractions();
+    expect(insert).toHaveBeenCalledWith(expect.objectContaining({ messageExcerpt: 'mi password: [redacted] y el estado?' }));
   });
 
   it('never fails the chat when the interaction cannot be written', async () => {

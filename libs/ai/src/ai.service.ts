@@ -15,6 +15,7 @@ import { InteractionDto, type InteractionPageDto } from './dto/interaction.dto.j
 import type { AnswerSource } from './entities/ai-interaction.entity.js';
 import { FALLBACK_CAUSES, fallbackMessage, type FallbackCause } from './fallbacks.js';
 import { RateWindowRepository, type WindowScope } from './rate-window.repository.js';
+import { redactSecrets } from './redact.js';
 
 export const EXCERPT_LENGTH = 100;
 // Waiters allowed per concurrency slot before new chats are turned away at once.
@@ -293,11 +294,11 @@ export class AiService implements BeforeApplicationShutdown {
       this.status.lastFailureCause = cause;
     }
 
-    const excerpt = excerptOf(input.message);
-    if (cause) this.logFallback(cause, excerpt, context, outcome);
+    if (cause) this.logFallback(cause, input.message, context, outcome);
     this.record({
       userId: context.userId,
-      messageExcerpt: excerpt,
+      // off by default; when on, redacted before it is cut, so no secret is half kept
+      messageExcerpt: this.config.storeExcerpts ? excerptOf(redactSecrets(input.message)) : '',
       source: cause ? 'fallback' : 'ai',
       fallbackCause: cause ?? null,
       model: outcome.upstream ? this.provider.model : null,
@@ -315,11 +316,13 @@ export class AiService implements BeforeApplicationShutdown {
     };
   }
 
-  private logFallback(cause: FallbackCause, excerpt: string, context: ChatContext, outcome: Outcome): void {
+  /** Ids, the length and the cause: never what the user typed. */
+  private logFallback(cause: FallbackCause, message: string, context: ChatContext, outcome: Outcome): void {
+    const length = message.length;
     setImmediate(() => {
       const fields = {
         fallback_cause: cause,
-        user_message: excerpt,
+        message_length: length,
         user_id: context.userId,
         request_id: context.requestId,
         ...(outcome.scope ? { limit_scope: outcome.scope } : {}),

@@ -13,7 +13,8 @@ export type AuditAction =
   | 'auth.password_changed'
   | 'user.created'
   | 'user.updated'
-  | 'user.deleted';
+  | 'user.deleted'
+  | 'user.change_refused';
 
 export interface AuditEvent {
   action: AuditAction;

@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { appConfig, authConfig } from '@gad/config';
 import { UsersService } from '@gad/users';
 
-/** Creates the first admin (superuser, must change password) when that email has no account. Idempotent. */
+/**
+ * Creates the first admin (superuser, must change password) only while the system has no active superuser,
+ * never merely because ADMIN_EMAIL has no account (a renamed or deleted seed admin stays gone). Idempotent.
+ */
 @Injectable()
 export class AdminSeedService implements OnApplicationBootstrap {
   private readonly logger = new Logger('AdminSeed');
@@ -30,9 +33,9 @@ export class AdminSeedService implements OnApplicationBootstrap {
       if (this.app.isProduction) throw new Error('ADMIN_PASSWORD is required in production');
       password = randomBytes(12).toString('base64url');
     }
-    let created: boolean;
+    let outcome: Awaited<ReturnType<UsersService['ensureAdmin']>>;
     try {
-      created = await this.users.ensureAdmin(email, password);
+      outcome = await this.users.ensureAdmin(email, password);
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code === '42P01') {
         throw new Error(
@@ -42,6 +45,10 @@ export class AdminSeedService implements OnApplicationBootstrap {
       }
       throw error;
     }
+    if (outcome === 'email_taken') {
+      this.logger.warn(`no active superuser, and ${email} (ADMIN_EMAIL) belongs to another account: no admin was created`);
+    }
+    const created = outcome === 'created';
     this.created ||= created;
     if (created) {
       this.logger.log(`admin account ${email} created; it must change its password at first sign-in`);

@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiBody, ApiConsumes, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
@@ -7,6 +7,7 @@ import { ApiProblems } from '@gad/observability';
 import { AuthCookies, REFRESH_COOKIE, bearerToken, readCookie, ACCESS_COOKIE } from './auth-cookies.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
+import { TrustedOriginGuard } from './origin.guard.js';
 import {
   AllowPendingPasswordChange,
   Authenticated,
@@ -33,6 +34,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @UseGuards(TrustedOriginGuard)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Sign in with JSON {email, password} or the OAuth2 password form; sets the refresh cookie.' })
@@ -42,7 +44,7 @@ export class AuthController {
   @ApiProblems({
     400: 'Malformed body, or a password over 72 bytes.',
     401: 'Unknown email or wrong password (the same answer for both).',
-    403: 'The account is deactivated.',
+    403: 'The account is deactivated; or Sent by a page of another site (`Origin`, or `Referer`, neither this site nor a CORS_ALLOWED_ORIGINS origin).',
     429: 'Too many failed sign-ins from this address or for this account (LOGIN_MAX_ATTEMPTS), or too many requests.',
   })
   async login(
@@ -56,12 +58,16 @@ export class AuthController {
 
   @Post('refresh')
   @Public()
+  @UseGuards(TrustedOriginGuard)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate the refresh cookie and get a new access token. Reusing a rotated token revokes the session.' })
   @ApiCookieAuth('refresh_token')
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems({ 401: 'No, unknown, expired, revoked or reused refresh token (the cookies are cleared).' })
+  @ApiProblems({
+    401: 'No, unknown, expired, revoked or reused refresh token (the cookies are cleared).',
+    403: 'Sent by a page of another site (`Origin`, or `Referer`, neither this site nor a CORS_ALLOWED_ORIGINS origin).',
+  })
   async refresh(
     @Req() req: Request,
     @Client() client: ClientContext,

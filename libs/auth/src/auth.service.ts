@@ -5,11 +5,11 @@ import { authConfig } from '@gad/config';
 import { AuditService } from '@gad/audit';
 import { MetricsService, ProblemException } from '@gad/observability';
 import { rateLimitRejections } from '@gad/limits';
-import { PasswordService, UserDto, UserEvents, UsersService, roleNamesOf, type UserEntity } from '@gad/users';
+import { PasswordService, UserDto, UserEvents, UsersService, normalizeEmail, roleNamesOf, type UserEntity } from '@gad/users';
 import { CacheService } from '@gad/cache';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { SessionsRepository } from './sessions.repository.js';
-import { TokenService, hashRefreshToken, invalidToken, type AccessTokenClaims } from './token.service.js';
+import { TokenService, hashRefreshToken, invalidToken, unauthenticated, type AccessTokenClaims } from './token.service.js';
 import type { AuthenticatedUser, ClientContext } from '@gad/access';
 
 export interface IssuedTokens {
@@ -21,7 +21,7 @@ export interface IssuedTokens {
 
 const INVALID_CREDENTIALS = 'Incorrect email or password.';
 
-const unauthorized = invalidToken;
+const unauthorized = unauthenticated;
 
 /** Who holds a session, as cached: the user (in its one cached shape) and the session's state. */
 interface Principal {
@@ -36,6 +36,7 @@ const principalsOf = (userId: string): string => `principal:${userId}:`;
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly refreshTtlMs: number;
+  private readonly reuseGraceMs: number;
 
   constructor(
     @Inject(authConfig.KEY) settings: ConfigType<typeof authConfig>,
@@ -50,6 +51,7 @@ export class AuthService implements OnModuleInit {
     @Optional() metrics?: MetricsService,
   ) {
     this.refreshTtlMs = settings.refreshTokenExpireDays * 86_400_000;
+    this.reuseGraceMs = settings.refreshReuseGraceMs;
     this.rejections = metrics && rateLimitRejections(metrics);
   }
 
@@ -70,7 +72,7 @@ export class AuthService implements OnModuleInit {
   }
 
   async login(email: string, password: string, client: ClientContext): Promise<IssuedTokens> {
-    const normalized = email.trim().toLowerCase();
+    const normalized = normalizeEmail(email);
     if (Buffer.byteLength(password, 'utf8') > 72) {
       throw new ProblemException(HttpStatus.BAD_REQUEST, {
         title: 'Validation failed',
@@ -121,23 +123,36 @@ export class AuthService implements OnModuleInit {
     return issued;
   }
 
-  /** Rotates the refresh token; presenting an already-rotated one revokes the whole family. */
+  /**
+   * Rotates the refresh token. Presented again within REFRESH_REUSE_GRACE_SECONDS of its rotation (two tabs,
+   * or a retried request, racing), it gets a fresh pair in the same session; later, reuse revokes the family.
+   */
   async refresh(refreshToken: string | undefined, client: ClientContext): Promise<IssuedTokens> {
     if (!refreshToken) throw unauthorized('No refresh token: sign in again.');
-    const stored = await this.sessions.findRefreshToken(hashRefreshToken(refreshToken));
+    const hash = hashRefreshToken(refreshToken);
+    const stored = await this.sessions.findRefreshToken(hash);
     if (!stored) throw unauthorized('Invalid refresh token: sign in again.');
     const session = await this.sessions.findSession(stored.sessionId);
     if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now() || stored.expiresAt.getTime() <= Date.now()) {
       throw unauthorized('This session has ended: sign in again.');
     }
     if (stored.usedAt || !(await this.sessions.markUsed(stored.id))) {
-      await this.sessions.revokeSession(session.id, 'refresh_reuse');
-      await this.userEvents.publish({ type: 'session.revoked', userId: session.userId, sessionId: session.id });
-      await this.audit.record(
-        { action: 'auth.refresh_reuse', actorId: session.userId, targetId: session.userId, changes: { session_id: session.id } },
-        client,
-      );
-      throw unauthorized('This refresh token was already used; the session has been revoked. Sign in again.');
+      // lost a race to markUsed: the winner's time is the rotation time
+      const usedAt = stored.usedAt ?? (await this.sessions.findRefreshToken(hash))?.usedAt;
+      if (!usedAt || Date.now() - usedAt.getTime() > this.reuseGraceMs) {
+        await this.sessions.revokeSession(session.id, 'refresh_reuse');
+        await this.userEvents.publish({ type: 'session.revoked', userId: session.userId, sessionId: session.id });
+        await this.audit.record(
+          {
+            action: 'auth.refresh_reuse',
+            actorId: session.userId,
+            targetId: session.userId,
+            changes: { session_id: session.id },
+          },
+          client,
+        );
+        throw unauthorized('This refresh token was already used; the session has been revoked. Sign in again.');
+      }
     }
     const user = await this.users.findById(session.userId);
     if (!user || !user.isActive) {
@@ -235,10 +250,10 @@ export class AuthService implements OnModuleInit {
 }
 
 function admit(principal: Principal | null, claims: AccessTokenClaims): AuthenticatedUser {
-  if (!principal) throw unauthorized('This session has ended: sign in again.');
+  if (!principal) throw invalidToken('This session has ended: sign in again.');
   const { user, session } = principal;
-  if (!user.is_active) throw unauthorized('This account is no longer active.');
-  if (session.revoked || session.expiresAt <= Date.now()) throw unauthorized('This session has ended: sign in again.');
+  if (!user.is_active) throw invalidToken('This account is no longer active.');
+  if (session.revoked || session.expiresAt <= Date.now()) throw invalidToken('This session has ended: sign in again.');
   return {
     id: user.id,
     email: user.email,

@@ -4,10 +4,14 @@ import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
 import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { authConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
-import { type Role } from '@gad/access';
+import { ROLES, type Role } from '@gad/access';
 
 export const TOKEN_AUDIENCE = 'api';
 export const CLOCK_SKEW_SECONDS = 30;
+/** Longer than any token we sign: refused before the HMAC. */
+export const MAX_TOKEN_LENGTH = 4096;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const KNOWN_ROLES: ReadonlySet<string> = new Set(ROLES);
 
 export interface AccessTokenClaims {
   sub: string;
@@ -46,7 +50,8 @@ export class TokenService {
       algorithms: ['HS256'],
       issuer: this.config.issuer,
       audience: TOKEN_AUDIENCE,
-      // the contract grants clock skew to `iat` only (checked in checkClaims); `exp` is exact
+      // exp is checked in verify() once its shape is known: a negative or fractional exp is invalid, not expired
+      ignoreExpiration: true,
       clockTolerance: 0,
     };
   }
@@ -70,15 +75,17 @@ export class TokenService {
    * audience, expiry, then the claims the API relies on. Throws 401 problem details.
    */
   verify(token: string): AccessTokenClaims {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw invalidToken('The access token is invalid.');
     let payload: Record<string, unknown>;
     try {
       payload = this.jwt.verify<Record<string, unknown>>(token, this.verifyOptions);
-    } catch (error) {
-      const expired = (error as { name?: string }).name === 'TokenExpiredError';
-      throw invalidToken(expired ? 'The access token has expired.' : 'The access token is invalid.');
+    } catch {
+      throw invalidToken('The access token is invalid.');
     }
-    const claims = checkClaims(payload);
+    const claims = checkClaims(payload, this.config.issuer, this.accessTtlSeconds);
     if (!claims) throw invalidToken('The access token is invalid.');
+    // the contract grants clock skew to `iat` only; `exp` is exact
+    if (claims.exp <= Date.now() / 1000) throw invalidToken('The access token has expired.');
     return claims;
   }
 
@@ -88,17 +95,57 @@ export class TokenService {
   }
 }
 
-/** Claims jsonwebtoken does not insist on: exp, iat (not in the future), sub, sid, jti. */
-function checkClaims(payload: Record<string, unknown>): AccessTokenClaims | undefined {
-  const now = Math.floor(Date.now() / 1000);
-  const { sub, sid, iat, exp, jti } = payload;
-  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
-  if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
-  if (iat > now + CLOCK_SKEW_SECONDS) return undefined;
+/**
+ * Every claim the API relies on, checked for shape before any of it reaches a query or a cache key
+ * (a token signed with the real key may still carry anything): `sub`/`sid` UUIDs, `jti` a short string,
+ * `iat`/`exp`/`nbf` finite whole seconds within one access-token lifetime of now, `iss`/`aud` exactly ours
+ * (jsonwebtoken would take an `aud` array that merely contains ours), `roles` known names, `email` a string.
+ */
+export function checkClaims(
+  payload: Record<string, unknown>,
+  issuer: string,
+  ttlSeconds: number,
+  now = Math.floor(Date.now() / 1000),
+): AccessTokenClaims | undefined {
+  const { sub, sid, jti, iat, exp, nbf, iss, aud, roles, email } = payload;
+  if (!isUuid(sub) || !isUuid(sid)) return undefined;
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 64) return undefined;
+  if (iss !== issuer || aud !== TOKEN_AUDIENCE) return undefined;
+  if (!isSeconds(iat) || !isSeconds(exp) || (nbf !== undefined && !isSeconds(nbf))) return undefined;
+  if (iat > now + CLOCK_SKEW_SECONDS || exp > now + ttlSeconds + CLOCK_SKEW_SECONDS) return undefined;
+  if (typeof nbf === 'number' && nbf > now + CLOCK_SKEW_SECONDS) return undefined;
+  if (roles !== undefined && !isRoleList(roles)) return undefined;
+  if (email !== undefined && (typeof email !== 'string' || email.length > 320)) return undefined;
   return payload as unknown as AccessTokenClaims;
 }
 
+function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/** A whole, non-negative number of seconds that a Date can hold (rules out NaN, ±Infinity, 1e300, -1). */
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < 8.64e12;
+}
+
+function isRoleList(value: unknown): value is Role[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= ROLES.length &&
+    new Set(value).size === value.length &&
+    value.every((role) => typeof role === 'string' && KNOWN_ROLES.has(role))
+  );
+}
+
+/** RFC 6750 §3.1: a bearer token that is malformed, expired, revoked or otherwise unusable. */
+export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+
 export function invalidToken(detail: string): ProblemException {
+  return new ProblemException(HttpStatus.UNAUTHORIZED, { detail, headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE } });
+}
+
+/** A 401 that is not about a bearer token (wrong password, refresh cookie): the plain challenge. */
+export function unauthenticated(detail: string): ProblemException {
   return new ProblemException(HttpStatus.UNAUTHORIZED, { detail, headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 

@@ -65,6 +65,13 @@ export const environmentSchema = z.object({
     .default(30)
     .meta(security('Access-token lifetime in minutes.')),
   REFRESH_TOKEN_EXPIRE_DAYS: int(1, 365).default(7).meta(security('Refresh-token (session) lifetime in days.')),
+  REFRESH_REUSE_GRACE_SECONDS: int(0, 60)
+    .default(10)
+    .meta(
+      security(
+        'A refresh token presented again within this many seconds of its rotation (two tabs refreshing at once) gets a fresh pair in the same session; later reuse revokes the session. 0 turns the grace off.',
+      ),
+    ),
   BCRYPT_ROUNDS: int(4, 15)
     .optional()
     .meta(security('bcrypt cost; default 12 in production, 10 elsewhere; at least 10 in production.')),
@@ -75,7 +82,13 @@ export const environmentSchema = z.object({
     .default(20)
     .meta(security('Failed logins allowed per client address, across accounts, within LOGIN_WINDOW_SECONDS.')),
   LOGIN_WINDOW_SECONDS: int(1, 86_400).default(60).meta(security('Window for LOGIN_MAX_ATTEMPTS.')),
-  ADMIN_EMAIL: text().default('admin@grupogad.com').meta(security('Email of the admin account created at first boot.')),
+  ADMIN_EMAIL: text()
+    .default('admin@grupogad.com')
+    .meta(
+      security(
+        'Email of the admin account created at boot while no active superuser exists (never because this email is missing).',
+      ),
+    ),
   ADMIN_PASSWORD: text()
     .optional()
     .meta(
@@ -147,6 +160,13 @@ export const environmentSchema = z.object({
     .default('INFO')
     .meta(application('DEBUG, INFO, WARNING, ERROR or CRITICAL.')),
   DEBUG: bool().default(false).meta(application('Development diagnostics (stack traces in 5xx bodies). Refused in production.')),
+  DOCS_ENABLED: bool()
+    .optional()
+    .meta(
+      application(
+        'Serve Swagger UI (/api/docs) and the OpenAPI document (${API_V1_STR}/openapi.json, .yaml). Default true, except in production where it is opt-in (false unless set).',
+      ),
+    ),
   HOST: text().default('0.0.0.0').meta(application('Bind address.')),
   PORT: int(0, 65_535).default(8000).meta(application('Bind port.')),
 
@@ -257,6 +277,13 @@ export const environmentSchema = z.object({
     .meta(ai("In-flight provider calls per user per process; a user's further chats wait their turn, users served in rotation.")),
   AI_MAX_MESSAGE_LENGTH: int(1).default(4000).meta(ai('Longest chat message in characters.')),
   AI_LOG_RETENTION_DAYS: int(1).default(30).meta(ai('Days to keep AI interaction records.')),
+  AI_STORE_EXCERPTS: bool()
+    .default(false)
+    .meta(
+      ai(
+        'Keep the first 100 characters of each chat message in the interaction record (`message_excerpt`), with obvious secrets (keys, tokens, passwords) redacted. Off: the excerpt is empty. Messages are never logged either way.',
+      ),
+    ),
 
   // --- Backups (read by scripts/backup_db.sh; declared here so they are validated and documented)
   BACKUP_DIR: text().default('./backups').meta(backups('Where scripts/backup_db.sh writes dumps.')),

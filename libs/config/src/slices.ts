@@ -41,6 +41,8 @@ export const appConfig = slice('app', (env) => ({
   environment: env.ENVIRONMENT,
   isProduction: env.ENVIRONMENT === 'production',
   debug: env.DEBUG,
+  /** Swagger UI and the served OpenAPI document; opt-in in production. */
+  docsEnabled: env.DOCS_ENABLED ?? env.ENVIRONMENT !== 'production',
   logLevel: PINO_LEVELS[env.LOG_LEVEL],
   /** Prefix of every Redis key and channel, so apps sharing a Redis never collide. */
   keyNamespace: `${env.PROJECT_NAME}:${env.ENVIRONMENT}:`,
@@ -57,6 +59,7 @@ export const authConfig = slice('auth', (env) => ({
   issuer: env.PROJECT_NAME,
   accessTokenExpireMinutes: env.ACCESS_TOKEN_EXPIRE_MINUTES,
   refreshTokenExpireDays: env.REFRESH_TOKEN_EXPIRE_DAYS,
+  refreshReuseGraceMs: env.REFRESH_REUSE_GRACE_SECONDS * 1000,
   bcryptRounds: env.BCRYPT_ROUNDS ?? (env.ENVIRONMENT === 'production' ? 12 : 10),
   loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
   loginMaxAttemptsPerAddress: env.LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
@@ -167,6 +170,7 @@ export const aiConfig = slice('ai', (env) => ({
   maxConcurrentPerUser: Math.min(env.AI_MAX_CONCURRENT_PER_USER, env.AI_MAX_CONCURRENT_REQUESTS),
   maxMessageLength: env.AI_MAX_MESSAGE_LENGTH,
   logRetentionDays: env.AI_LOG_RETENTION_DAYS,
+  storeExcerpts: env.AI_STORE_EXCERPTS,
 }));
 
 export const SLICES = [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, extname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Configuration, EnvironmentName } from '@gad/config';
@@ -71,6 +72,23 @@ export function fingerprintAssets(dir: string): Map<string, FingerprintedAsset> 
   return assets;
 }
 
+/**
+ * Socket.IO's browser client, as a content-hashed dashboard asset (`/static/socket.io.min.<hash>.js`):
+ * the Socket.IO server itself no longer serves `/socket.io/socket.io.js` (serveClient: false), so the
+ * bundle is reachable only under a name that says nothing of its version, cached like the other assets.
+ */
+export function socketIoClientAsset(): FingerprintedAsset | undefined {
+  try {
+    const entry = createRequire(import.meta.url).resolve('socket.io');
+    const file = join(dirname(entry), '..', 'client-dist', 'socket.io.min.js');
+    const body = readFileSync(file);
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    return { name: 'socket.io.min.js', hashed: `socket.io.min.${hash}.js`, body, type: CONTENT_TYPES['.js'] };
+  } catch {
+    return undefined;
+  }
+}
+
 /** index.html with each `/static/<file>` pointing at its hashed name, on the CDN when CDN_BASE_URL applies. */
 export function renderDashboardPage(html: string, assets: Map<string, FingerprintedAsset>, config: Configuration): string {
   return html.replace(/\/static\/([\w.-]+)/g, (path, name: string) => {
@@ -88,6 +106,8 @@ export function renderDashboardPage(html: string, assets: Map<string, Fingerprin
 export async function serveDashboard(fastify: FastifyInstance, config: Configuration, dashboardDir: string): Promise<void> {
   const staticDir = join(dashboardDir, 'static');
   const assets = fingerprintAssets(staticDir);
+  const client = socketIoClientAsset();
+  if (client && !assets.has(client.name)) assets.set(client.name, client);
   for (const asset of assets.values()) {
     fastify.get(`/static/${asset.hashed}`, (_request, reply) => {
       if (!reply.hasHeader('access-control-allow-origin')) void reply.header('access-control-allow-origin', '*');

@@ -58,7 +58,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       pingInterval: this.config.ws.heartbeatIntervalMs,
       maxHttpBufferSize: this.config.ws.messageMaxSize,
       cors: this.cors,
-      serveClient: true,
+      serveClient: false, // the dashboard gets the client as a hashed static asset; no version-revealing /socket.io/socket.io.js
       // node:cluster spreads connections round-robin: long-polling's several requests would land on
       // different workers, so workers speak WebSocket only (no sticky-session balancer needed).
       ...(cluster.isWorker ? { transports: ['websocket'] } : {}),

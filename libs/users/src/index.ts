@@ -1,5 +1,6 @@
 export * from './dto/password-length.decorator.js';
 export * from './dto/user.dto.js';
+export * from './email.js';
 export * from './entities/role.entity.js';
 export * from './entities/user.entity.js';
 export * from './password.service.js';

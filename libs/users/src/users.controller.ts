@@ -54,6 +54,7 @@ export class UsersController {
   @ApiCreatedResponse({ type: UserDto })
   @ApiProblems({
     400: 'Validation failed or weak password (the rule is named).',
+    403: '`is_superuser` asked for by someone who is not a superuser.',
     409: 'Email already taken (case-insensitive).',
   })
   create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateUserDto, @Client() client: ClientContext): Promise<UserDto> {
@@ -77,6 +78,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiProblems({
     400: 'Validation failed, weak password, or `id` is not a UUID.',
+    403: 'A privilege rule: only a superuser touches superusers or `is_superuser`, nobody removes their own last admin right, one active superuser must remain.',
     404: 'No such user.',
     409: 'Email already taken.',
   })
@@ -95,7 +97,11 @@ export class UsersController {
   @ApiOperation({ summary: 'Delete a user and revoke their sessions (admin). You cannot delete yourself.' })
   @ApiUuidParam('id')
   @ApiNoContentResponse({ description: 'Deleted; their sessions and sockets are gone.' })
-  @ApiProblems({ 400: '`id` is not a UUID, or it is your own.', 404: 'No such user.' })
+  @ApiProblems({
+    400: '`id` is not a UUID.',
+    403: 'A privilege rule: only a superuser touches superusers or `is_superuser`, nobody removes their own last admin right, one active superuser must remain.',
+    404: 'No such user.',
+  })
   async delete(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', uuid) id: string,

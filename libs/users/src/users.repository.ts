@@ -5,6 +5,7 @@ import { pageIds, type PageRequest, type PageRows } from '@gad/database';
 import type { Role } from '@gad/access';
 import { RoleEntity } from './entities/role.entity.js';
 import { UserEntity } from './entities/user.entity.js';
+import { normalizeEmail } from './email.js';
 
 export interface NewUser {
   email: string;
@@ -17,6 +18,15 @@ export interface NewUser {
 }
 
 export type UserChanges = Partial<Omit<NewUser, 'roles'>> & { roles?: Role[] };
+
+/** Thrown (and the transaction rolled back) when a write would leave no active superuser. */
+export class LastSuperuserError extends Error {
+  constructor() {
+    super('the system would be left without an active superuser');
+  }
+}
+
+const LOCK_ACTIVE_SUPERUSERS = 'SELECT id FROM users WHERE is_superuser AND is_active ORDER BY id FOR UPDATE';
 
 /** The only code that queries users and their roles. */
 @Injectable()
@@ -32,11 +42,11 @@ export class UsersRepository {
   }
 
   async findByEmail(email: string): Promise<UserEntity | null> {
-    return (await this.users.find({ where: { email: email.toLowerCase() }, relations: { roles: true } }))[0] ?? null;
+    return (await this.users.find({ where: { email: normalizeEmail(email) }, relations: { roles: true } }))[0] ?? null;
   }
 
   async emailTaken(email: string, exceptId?: string): Promise<boolean> {
-    const found = await this.users.findOne({ where: { email: email.toLowerCase() }, select: { id: true } });
+    const found = await this.users.findOne({ where: { email: normalizeEmail(email) }, select: { id: true } });
     return found !== null && found.id !== exceptId;
   }
 
@@ -61,19 +71,42 @@ export class UsersRepository {
     return (await this.findById(saved.id))!;
   }
 
-  async update(id: string, changes: UserChanges): Promise<UserEntity | null> {
-    const user = await this.findById(id);
-    if (!user) return null;
+  /**
+   * With `keepActiveSuperuser`, in one transaction that first locks the active superusers' rows (so two
+   * concurrent demotions queue), and rolled back with LastSuperuserError if none remains afterwards.
+   */
+  async update(id: string, changes: UserChanges, options: { keepActiveSuperuser?: boolean } = {}): Promise<UserEntity | null> {
     const { roles, ...columns } = changes;
-    Object.assign(user, columns);
-    if (roles) user.roles = await this.roleEntities(roles);
-    await this.users.save(user);
-    return this.findById(id);
+    const roleEntities = roles && (await this.roleEntities(roles));
+    const write = async (users: Repository<UserEntity>): Promise<boolean> => {
+      const user = (await users.find({ where: { id }, relations: { roles: true } }))[0];
+      if (!user) return false;
+      Object.assign(user, columns);
+      if (roleEntities) user.roles = roleEntities;
+      await users.save(user);
+      return true;
+    };
+    const found = options.keepActiveSuperuser ? await this.keepingActiveSuperuser(write) : await write(this.users);
+    return found ? this.findById(id) : null;
   }
 
-  async delete(id: string): Promise<boolean> {
-    const result = await this.users.delete({ id });
-    return (result.affected ?? 0) > 0;
+  async delete(id: string, options: { keepActiveSuperuser?: boolean } = {}): Promise<boolean> {
+    const remove = async (users: Repository<UserEntity>): Promise<boolean> => ((await users.delete({ id })).affected ?? 0) > 0;
+    return options.keepActiveSuperuser ? this.keepingActiveSuperuser(remove) : remove(this.users);
+  }
+
+  async hasActiveSuperuser(): Promise<boolean> {
+    return this.users.exists({ where: { isSuperuser: true, isActive: true } });
+  }
+
+  private keepingActiveSuperuser<T>(write: (users: Repository<UserEntity>) => Promise<T>): Promise<T> {
+    return this.users.manager.transaction(async (manager) => {
+      await manager.query(LOCK_ACTIVE_SUPERUSERS);
+      const users = manager.getRepository(UserEntity);
+      const result = await write(users);
+      if (!(await users.exists({ where: { isSuperuser: true, isActive: true } }))) throw new LastSuperuserError();
+      return result;
+    });
   }
 
   private async roleEntities(names: Role[]): Promise<RoleEntity[]> {

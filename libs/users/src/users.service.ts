@@ -3,9 +3,10 @@ import { ConflictException, HttpStatus, Injectable, NotFoundException, type OnMo
 import { CacheService } from '@gad/cache';
 import { AuditService } from '@gad/audit';
 import { ProblemException } from '@gad/observability';
-import { isAdmin, type AuthenticatedUser } from '@gad/access';
+import { isAdmin, type AuthenticatedUser, type Role } from '@gad/access';
 import { PasswordService } from './password.service.js';
-import { UsersRepository, type UserChanges } from './users.repository.js';
+import { normalizeEmail } from './email.js';
+import { LastSuperuserError, UsersRepository, type UserChanges } from './users.repository.js';
 import { UserEvents } from './user-events.js';
 import { UserDto, type UserPageDto } from './dto/user.dto.js';
 import type { CreateUserDto, UpdateUserDto } from './dto/user-input.dto.js';
@@ -14,6 +15,47 @@ import { type ClientContext } from '@gad/access';
 
 /** Who asks: the service checks rights itself, not only the guards. */
 export type Actor = Pick<AuthenticatedUser, 'id' | 'roles' | 'isSuperuser'>;
+
+/** What privilege rules look at, before and after a change. */
+export interface PrivilegeState {
+  isSuperuser: boolean;
+  isActive: boolean;
+  roles: readonly Role[];
+}
+
+export type PrivilegeRefusal = 'superuser_only' | 'own_admin_rights' | 'last_superuser';
+
+const REFUSALS: Record<PrivilegeRefusal, string> = {
+  superuser_only: 'Only a superuser may grant or revoke is_superuser, create a superuser, or change a superuser account.',
+  own_admin_rights: 'You cannot remove your own admin rights, deactivate or delete yourself; ask another admin.',
+  last_superuser: 'The system must keep at least one active superuser.',
+};
+
+/**
+ * The privilege rules, on the state after the change (`after` undefined: a deletion; `before` undefined: a
+ * creation): only a superuser touches superusers or the flag; nobody removes their own last admin right.
+ * The "at least one active superuser" rule needs the database and is enforced in the same write.
+ */
+export function privilegeRefusal(
+  actor: Actor,
+  targetId: string | undefined,
+  before: PrivilegeState | undefined,
+  after: PrivilegeState | undefined,
+): PrivilegeRefusal | undefined {
+  if (!actor.isSuperuser && (before?.isSuperuser || after?.isSuperuser)) return 'superuser_only';
+  const self = targetId !== undefined && actor.id === targetId;
+  if (self && !(after && after.isActive && (after.isSuperuser || after.roles.includes('admin')))) return 'own_admin_rights';
+  return undefined;
+}
+
+/** Whether a change may leave no active superuser (so it must run under the superuser lock). */
+function losesActiveSuperuser(before: PrivilegeState, after: PrivilegeState | undefined): boolean {
+  return before.isSuperuser && before.isActive && !(after?.isSuperuser && after.isActive);
+}
+
+function stateOf(user: UserEntity): PrivilegeState {
+  return { isSuperuser: user.isSuperuser, isActive: user.isActive, roles: roleNamesOf(user) };
+}
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -72,6 +114,9 @@ export class UsersService implements OnModuleInit {
 
   async create(actor: Actor, input: CreateUserDto, client: ClientContext): Promise<UserDto> {
     this.assertAdmin(actor);
+    const after = { isSuperuser: input.is_superuser ?? false, isActive: input.is_active ?? true, roles: input.roles ?? [] };
+    const refusal = privilegeRefusal(actor, undefined, undefined, after);
+    if (refusal) throw await this.refuse(actor, null, refusal, Object.keys(input), client);
     this.passwords.assertAcceptable(input.password, input.email);
     if (await this.users.emailTaken(input.email)) throw this.emailTaken();
     const user = await this.insertOrConflict({
@@ -102,14 +147,14 @@ export class UsersService implements OnModuleInit {
     this.assertAdmin(actor);
     const current = await this.users.findById(id);
     if (!current) throw this.notFound();
-    if (
-      actor.id === id &&
-      (input.is_active === false || (input.roles && !input.roles.includes('admin') && !current.isSuperuser))
-    ) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, {
-        detail: 'You cannot deactivate yourself or remove your own admin role; ask another admin.',
-      });
-    }
+    const before = stateOf(current);
+    const after: PrivilegeState = {
+      isSuperuser: input.is_superuser ?? before.isSuperuser,
+      isActive: input.is_active ?? before.isActive,
+      roles: input.roles ?? before.roles,
+    };
+    const refusal = privilegeRefusal(actor, id, before, after);
+    if (refusal) throw await this.refuse(actor, id, refusal, Object.keys(input), client);
     const email = input.email ?? current.email;
     if (input.email !== undefined && (await this.users.emailTaken(input.email, id))) throw this.emailTaken();
 
@@ -136,7 +181,15 @@ export class UsersService implements OnModuleInit {
       if (actor.id !== id) changes.mustChangePassword = changed.must_change_password = true;
     }
 
-    const updated = Object.keys(changes).length > 0 ? await this.updateOrConflict(id, changes) : current;
+    let updated: UserEntity | null = current;
+    if (Object.keys(changes).length > 0) {
+      try {
+        updated = await this.updateOrConflict(id, changes, losesActiveSuperuser(before, after));
+      } catch (error) {
+        if (error instanceof LastSuperuserError) throw await this.refuse(actor, id, 'last_superuser', Object.keys(input), client);
+        throw error;
+      }
+    }
     if (!updated) throw this.notFound();
     if (Object.keys(changed).length > 0) {
       await this.events.publish({
@@ -175,10 +228,19 @@ export class UsersService implements OnModuleInit {
 
   async delete(actor: Actor, id: string, client: ClientContext): Promise<void> {
     this.assertAdmin(actor);
-    if (actor.id === id) {
-      throw new ProblemException(HttpStatus.BAD_REQUEST, { detail: 'You cannot delete your own account; ask another admin.' });
+    const current = await this.users.findById(id);
+    if (!current) throw this.notFound();
+    const before = stateOf(current);
+    const refusal = privilegeRefusal(actor, id, before, undefined);
+    if (refusal) throw await this.refuse(actor, id, refusal, ['delete'], client);
+    let deleted: boolean;
+    try {
+      deleted = await this.users.delete(id, { keepActiveSuperuser: losesActiveSuperuser(before, undefined) });
+    } catch (error) {
+      if (error instanceof LastSuperuserError) throw await this.refuse(actor, id, 'last_superuser', ['delete'], client);
+      throw error;
     }
-    if (!(await this.users.delete(id))) throw this.notFound();
+    if (!deleted) throw this.notFound();
     await this.events.publish({ type: 'user.deleted', userId: id });
     await this.audit.record({ action: 'user.deleted', actorId: actor.id, targetId: id }, client);
   }
@@ -199,9 +261,19 @@ export class UsersService implements OnModuleInit {
     await this.events.publish({ type: 'user.password_changed', userId, keepSessionId });
   }
 
-  /** Creates the first admin unless that email exists. Never overwrites an account. */
-  async ensureAdmin(email: string, password: string, fullName = 'Administrador Sistema'): Promise<boolean> {
-    if (await this.users.emailTaken(email)) return false;
+  /**
+   * Creates the first admin only while the system has no active superuser: renaming or deleting the
+   * seeded account never brings it back. 'created', 'exists' (an active superuser is there), or
+   * 'email_taken' (none is, but the email belongs to another account, which is never overwritten).
+   */
+  async ensureAdmin(
+    rawEmail: string,
+    password: string,
+    fullName = 'Administrador Sistema',
+  ): Promise<'created' | 'exists' | 'email_taken'> {
+    const email = normalizeEmail(rawEmail);
+    if (await this.users.hasActiveSuperuser()) return 'exists';
+    if (await this.users.emailTaken(email)) return 'email_taken';
     try {
       await this.users.create({
         email,
@@ -212,11 +284,26 @@ export class UsersService implements OnModuleInit {
         mustChangePassword: true,
         roles: ['admin'],
       });
-      return true;
+      return 'created';
     } catch (error) {
-      if (isUniqueViolation(error)) return false; // another replica seeded it first
+      if (isUniqueViolation(error)) return 'exists'; // another replica seeded it first
       throw error;
     }
+  }
+
+  /** A refused privilege change: audited (who, whom, why, which fields; never values), then 403. */
+  private async refuse(
+    actor: Actor,
+    targetId: string | null,
+    reason: PrivilegeRefusal,
+    fields: string[],
+    client: ClientContext,
+  ): Promise<ProblemException> {
+    await this.audit.record(
+      { action: 'user.change_refused', actorId: actor.id, targetId, changes: { reason, fields: fields.sort() } },
+      client,
+    );
+    return new ProblemException(HttpStatus.FORBIDDEN, { detail: REFUSALS[reason] });
   }
 
   private assertAdmin(actor: Actor): void {
@@ -240,9 +327,9 @@ export class UsersService implements OnModuleInit {
     }
   }
 
-  private async updateOrConflict(id: string, changes: UserChanges): Promise<UserEntity | null> {
+  private async updateOrConflict(id: string, changes: UserChanges, keepActiveSuperuser: boolean): Promise<UserEntity | null> {
     try {
-      return await this.users.update(id, changes);
+      return await this.users.update(id, changes, { keepActiveSuperuser });
     } catch (error) {
       if (isUniqueViolation(error)) throw this.emailTaken();
       throw error;

@@ -42,6 +42,7 @@ describe('AI chat against a real Chat Completions server', () => {
       AI_USER_MAX_REQUESTS_PER_MINUTE: '10000',
       RATE_LIMIT_CALLS: '100000',
       LOGIN_MAX_ATTEMPTS: '1000',
+      AI_STORE_EXCERPTS: 'true', // the excerpt tests below; off by default
     });
     admin = await adminSession(t.api);
     adminId = (await call('GET', `${t.api}/users/me`, undefined, { token: admin.token })).body.id;

@@ -10,7 +10,10 @@ export class InteractionDto {
   @ApiProperty({ format: 'uuid', maxLength: 36, nullable: true, type: String })
   user_id!: string | null;
 
-  @ApiProperty({ description: 'The first 100 characters of the message.', maxLength: 100 })
+  @ApiProperty({
+    description: 'Empty unless AI_STORE_EXCERPTS=true: then the first 100 characters, obvious secrets redacted.',
+    maxLength: 100,
+  })
   message_excerpt!: string;
 
   @ApiProperty({ enum: ['ai', 'fallback'] })

@@ -2,7 +2,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn 
 
 export type AnswerSource = 'ai' | 'fallback';
 
-/** One chat call, whatever answered it. The message is kept only as a 100-character excerpt. */
+/** One chat call, whatever answered it. The message is kept only as a redacted 100-character excerpt, and only with AI_STORE_EXCERPTS. */
 @Entity({ name: 'ai_interactions' })
 @Index('ai_interactions_created_at_id_idx', ['createdAt', 'id'])
 @Index('ai_interactions_user_created_at_id_idx', ['userId', 'createdAt', 'id'])

@@ -1,9 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { MAX_PASSWORD_BYTES, MaxPasswordLength } from '@gad/users';
-
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+import { MAX_PASSWORD_BYTES, MaxPasswordLength, toNormalizedEmail } from '@gad/users';
 
 /** JSON `{email, password}` or the OAuth2 password form `username=&password=` (Swagger's Authorize button). */
 export class LoginDto {
@@ -14,14 +12,14 @@ export class LoginDto {
     maxLength: 320,
   })
   @ValidateIf((o: LoginDto) => o.username === undefined)
-  @Transform(lower)
+  @Transform(toNormalizedEmail)
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(320)
   email?: string;
 
   @ApiPropertyOptional({ description: 'OAuth2 password flow: the email.', format: 'email', maxLength: 320 })
   @IsOptional()
-  @Transform(lower)
+  @Transform(toNormalizedEmail)
   @IsEmail({}, { message: 'username must be the email address' })
   @MaxLength(320)
   username?: string;

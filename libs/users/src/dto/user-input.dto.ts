@@ -15,16 +15,17 @@ import {
 import { ROLES, type Role } from '@gad/access';
 import { MAX_PASSWORD_BYTES } from '../password.service.js';
 import { MaxPasswordLength } from './password-length.decorator.js';
+import { EMAIL_POLICY, IsAccountEmail, toNormalizedEmail } from '../email.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 const PASSWORD_RULES = `At least 12 characters, at most ${MAX_PASSWORD_BYTES} bytes, not the email, not a common password.`;
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'ana@example.com', format: 'email', maxLength: 320 })
-  @Transform(lower)
+  @ApiProperty({ example: 'ana@example.com', format: 'email', maxLength: 320, description: EMAIL_POLICY })
+  @Transform(toNormalizedEmail)
   @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsAccountEmail()
   @MaxLength(320)
   email!: string;
 
@@ -53,10 +54,11 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ format: 'email', maxLength: 320 })
+  @ApiPropertyOptional({ format: 'email', maxLength: 320, description: EMAIL_POLICY })
   @IsOptional()
-  @Transform(lower)
+  @Transform(toNormalizedEmail)
   @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsAccountEmail()
   @MaxLength(320)
   email?: string;
 
