@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
+import { DELETE_BATCH } from '@gad/database';
 import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, call, createUser, login, type Session } from './support/http.js';
 import { suiteApps, type TestApp } from './support/test-app.js';
 import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-env.js';
@@ -320,6 +321,33 @@ describe('auth (PostgreSQL)', () => {
         expect((await client.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1', [sid])).rows[0].n).toBe(
           0,
         );
+      } finally {
+        await client.end();
+      }
+    });
+    it('purges a backlog larger than one batch, keeps live sessions, and counts the rows in a metric', async () => {
+      const live = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
+      const client = new pg.Client({ connectionString: suite.databaseUrl });
+      await client.connect();
+      try {
+        const backlog = DELETE_BATCH * 2 + 7;
+        await client.query(
+          `INSERT INTO sessions (user_id, expires_at, ip, user_agent)
+           SELECT id, now() - interval '3 days', '203.0.113.1', 'backlog' FROM users, generate_series(1, $1) LIMIT $1`,
+          [backlog],
+        );
+        const { SessionsRetentionService } = await import('@gad/auth');
+        const { MetricsService } = await import('@gad/observability');
+        const metric = async () =>
+          ((await t.app.get(MetricsService).registry.getSingleMetric('retention_deleted_rows_total')?.get())?.values ?? [])
+            .filter((v) => v.labels.table === 'sessions')
+            .reduce((sum, v) => sum + v.value, 0);
+        const before = await metric();
+        const purged = await t.app.get(SessionsRetentionService).purge();
+        expect(purged).toBeGreaterThanOrEqual(backlog);
+        expect(await metric()).toBe(before + purged);
+        expect((await client.query(`SELECT count(*)::int AS n FROM sessions WHERE user_agent = 'backlog'`)).rows[0].n).toBe(0);
+        expect((await call('GET', `${t.api}/users/me`, undefined, { token: live.token })).status).toBe(200);
       } finally {
         await client.end();
       }

@@ -1,4 +1,4 @@
-import { readPage, type PageRequest, type PageRows } from '@gad/database';
+import { deleteInBatches, readPage, type PageRequest, type PageRows } from '@gad/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -10,8 +10,6 @@ export interface InteractionFilter {
   source?: AnswerSource;
   userId?: string;
 }
-
-const PURGE_BATCH = 5000;
 
 /** The only code that touches ai_interactions. */
 @Injectable()
@@ -31,20 +29,7 @@ export class AiInteractionRepository {
   }
 
   /** Deletes in batches so a large backlog never holds one long lock. */
-  async deleteOlderThan(cutoff: Date): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const result = await this.repo
-        .createQueryBuilder()
-        .delete()
-        .where('id IN (SELECT id FROM ai_interactions WHERE created_at < :cutoff LIMIT :batch)', {
-          cutoff,
-          batch: PURGE_BATCH,
-        })
-        .execute();
-      const affected = result.affected ?? 0;
-      total += affected;
-      if (affected < PURGE_BATCH) return total;
-    }
+  deleteOlderThan(cutoff: Date): Promise<number> {
+    return deleteInBatches(this.repo, 'created_at < :cutoff', { cutoff });
   }
 }

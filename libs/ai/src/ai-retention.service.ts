@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { MetricsService, retentionDeletions } from '@gad/observability';
 import type { ConfigType } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { aiConfig } from '@gad/config';
@@ -14,7 +16,12 @@ export class AiRetentionService {
   constructor(
     @Inject(aiConfig.KEY) private readonly config: ConfigType<typeof aiConfig>,
     private readonly interactions: AiInteractionRepository,
-  ) {}
+    @Optional() metrics?: MetricsService,
+  ) {
+    this.deletions = metrics && retentionDeletions(metrics);
+  }
+
+  private readonly deletions?: Counter<'table'>;
 
   @Cron(CronExpression.EVERY_HOUR, { name: 'ai-interactions-retention' })
   async scheduledPurge(): Promise<void> {
@@ -29,6 +36,7 @@ export class AiRetentionService {
   async purge(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.logRetentionDays * DAY_MS);
     const deleted = await this.interactions.deleteOlderThan(cutoff);
+    this.deletions?.inc({ table: 'ai_interactions' }, deleted);
     if (deleted > 0) this.logger.log({ deleted, cutoff: cutoff.toISOString() }, 'purged old AI interactions');
     return deleted;
   }

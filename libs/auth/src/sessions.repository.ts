@@ -1,3 +1,4 @@
+import { deleteInBatches } from '@gad/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, type Repository } from 'typeorm';
@@ -46,13 +47,9 @@ export class SessionsRepository {
   }
 
   /** Deletes sessions (and, by cascade, their refresh tokens) that expired or were revoked before `before`. */
-  async purgeEnded(before: Date): Promise<number> {
-    const result = await this.sessions
-      .createQueryBuilder()
-      .delete()
-      .where('expires_at < :before OR revoked_at < :before', { before })
-      .execute();
-    return result.affected ?? 0;
+  /** Sessions that expired or were revoked before `before`, with their refresh tokens (ON DELETE CASCADE), in batches. */
+  purgeEnded(before: Date): Promise<number> {
+    return deleteInBatches(this.sessions, 'expires_at < :before OR revoked_at < :before', { before });
   }
 
   /** Revokes every live session of a user except `keep`; returns the revoked ids. */

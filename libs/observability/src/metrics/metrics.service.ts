@@ -106,3 +106,8 @@ export class MetricsService {
     return { rps: Math.round((recent.length / WINDOW_SECONDS) * 100) / 100, p95_ms: Math.round(p95 * 10) / 10 };
   }
 }
+
+/** Rows the scheduler's retention jobs removed, by table (sessions, ai_interactions). */
+export function retentionDeletions(metrics: MetricsService): Counter<'table'> {
+  return metrics.counter('retention_deleted_rows_total', "Rows removed by the scheduler's retention jobs, by table", ['table']);
+}
