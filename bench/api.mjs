@@ -76,7 +76,10 @@ export function apiEnv(id, { port, runMigrations = true, databaseUrlOverride, ex
     BCRYPT_ROUNDS: String(ROUNDS),
     RATE_LIMIT_CALLS: String(RATE_LIMIT_CALLS),
     LOGIN_MAX_ATTEMPTS: String(LOGIN_MAX_ATTEMPTS),
+    LOGIN_MAX_ATTEMPTS_PER_ADDRESS: String(LOGIN_MAX_ATTEMPTS),
     WS_MAX_CONNECTIONS: '2000',
+    // the fan-out row's 500 sockets share one operator's token
+    WS_MAX_CONNECTIONS_PER_USER: '2000',
     ...extra,
   };
 }

@@ -89,10 +89,17 @@ export class AuthService implements OnModuleInit {
       });
     }
 
-    const user = await this.users.findByEmail(normalized);
-    const valid = user
-      ? await this.passwords.verify(password, user.hashedPassword)
-      : await this.passwords.verifyAgainstDummy(password);
+    let user: Awaited<ReturnType<UsersService['findByEmail']>>;
+    let valid: boolean;
+    try {
+      user = await this.users.findByEmail(normalized);
+      valid = user
+        ? await this.passwords.verify(password, user.hashedPassword)
+        : await this.passwords.verifyAgainstDummy(password);
+    } catch (error) {
+      await this.limiter.abandoned(attempt); // no answer on the password: not a failure
+      throw error;
+    }
     if (!user || !valid) {
       await this.audit.record(
         { action: 'auth.login_failed', targetId: user?.id ?? null, changes: { email: normalized } },

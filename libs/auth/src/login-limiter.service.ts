@@ -76,6 +76,11 @@ export class LoginLimiterService {
     return over <= 0 ? 0 : Math.min(SLOWDOWN_MAX_MS, SLOWDOWN_BASE_MS * 2 ** Math.min(over - 1, 10));
   }
 
+  /** The attempt ended without an answer on the password (the database was down, say): it counts nowhere. */
+  async abandoned({ keys }: LoginAttempt): Promise<void> {
+    await this.counters.give('login', [keys.address, keys.accountAtAddress, keys.account]);
+  }
+
   /** The attempt succeeded: it was not a failure, and this address starts afresh on the account. */
   async succeeded({ keys }: LoginAttempt): Promise<void> {
     await Promise.all([

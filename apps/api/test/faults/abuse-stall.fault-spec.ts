@@ -92,6 +92,13 @@ describe('abusive inputs do not stall anyone else', () => {
       stopProbe.signal,
     );
     const findings: string[] = [];
+    const phaseMaxima: number[] = [];
+    // each finding with the event loop's max delay during its phase (the histogram restarts per phase)
+    const record = async (finding: string): Promise<void> => {
+      const max = Number(await inspector.evaluate('(() => { const m = __loop.max / 1e6; __loop.reset(); return m; })()'));
+      phaseMaxima.push(max);
+      findings.push(`${finding} [loop max ${max.toFixed(0)} ms]`);
+    };
     try {
       // many keys, deep nesting, huge arrays: on a small route and on the AI chat (a large-body route)
       const bodies: Array<[string, string]> = [
@@ -112,7 +119,7 @@ describe('abusive inputs do not stall anyone else', () => {
         expect([413, 'closed after its answer']).toContain(small);
         const large = await call('POST', `${server.api}/ai/chat`, body, { token: flooder.session.token, headers: attacker(1) });
         expect(large.status).toBe(400);
-        findings.push(`${what} (${(body.length / 1048576).toFixed(1)} MB): login ${small}, chat ${large.status}`);
+        await record(`${what} (${(body.length / 1048576).toFixed(1)} MB): login ${small}, chat ${large.status}`);
       }
 
       // a throttled client's 10 MB uploads
@@ -132,7 +139,7 @@ describe('abusive inputs do not stall anyone else', () => {
         ),
       );
       expect(uploads.every((u) => u.status === 429)).toBe(true);
-      findings.push('throttled 10 MB uploads: 429 unread');
+      await record('throttled 10 MB uploads: 429 unread');
 
       // socket events with many keys (an operator: refused before validation; an admin: bounded), and a socket flood
       const opSocket = await connected(dashboardSocket(server.origin, flooder.session.token));
@@ -153,9 +160,7 @@ describe('abusive inputs do not stall anyone else', () => {
       const floodConnected = flood.filter((r) => r.status === 'fulfilled').length;
       expect(floodConnected).toBe(9); // WS_MAX_CONNECTIONS_PER_USER (10), one already open
       await connected(dashboardSocket(server.origin, bystander.session.token));
-      findings.push(
-        `socket events with 50k keys refused; socket flood: ${floodConnected + 1} of 31 admitted, bystander admitted`,
-      );
+      await record(`socket events with 50k keys refused; socket flood: ${floodConnected + 1} of 31 admitted, bystander admitted`);
 
       // one user's AI flood; the bystander's chat
       fake.mode = 'slow';
@@ -171,7 +176,7 @@ describe('abusive inputs do not stall anyone else', () => {
       expect(chatMs).toBeLessThan(1500);
       await Promise.all(chats);
       fake.mode = 'normal';
-      findings.push(`AI flood of 20 chats: bystander answered by the provider in ${chatMs} ms`);
+      await record(`AI flood of 20 chats: bystander answered by the provider in ${chatMs} ms`);
 
       // a lockout attempt on the bystander's account, then the right password from its own address
       for (let i = 0; i < 8; i++)
@@ -188,7 +193,7 @@ describe('abusive inputs do not stall anyone else', () => {
         { headers: { 'X-Forwarded-For': '198.51.100.10' } },
       );
       expect(owner.status).toBe(200);
-      findings.push('lockout attempt (8 failures from another address): owner signs in');
+      await record('lockout attempt (8 failures from another address): owner signs in');
 
       // a prefix invalidation with millions of foreign keys in Redis
       const invalidateStarted = Date.now();
@@ -201,12 +206,12 @@ describe('abusive inputs do not stall anyone else', () => {
       expect((await call('GET', `${server.api}/users/me`, undefined, { token: fresh.token })).status).toBe(200);
       const meMs = Date.now() - meStarted;
       expect(meMs).toBeLessThan(500);
-      findings.push(`invalidation beside ${FOREIGN_KEYS / 1e6}M foreign keys: ${invalidateMs} ms, next /users/me ${meMs} ms`);
+      await record(`invalidation beside ${FOREIGN_KEYS / 1e6}M foreign keys: ${invalidateMs} ms, next /users/me ${meMs} ms`);
     } finally {
       stopProbe.abort();
     }
     const probed = await probe;
-    const maxDelayMs = Number(await inspector.evaluate('__loop.max / 1e6'));
+    const maxDelayMs = Math.max(...phaseMaxima, Number(await inspector.evaluate('__loop.max / 1e6')));
     const ok = probed.statuses['200'] === probed.outcomes.length;
     recordScenario({
       scenario: 'Abusive inputs (stall detector)',

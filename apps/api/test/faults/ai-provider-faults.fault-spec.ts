@@ -41,6 +41,7 @@ describe('AI provider faults', () => {
         AI_USER_MAX_REQUESTS_PER_MINUTE: '1000000',
         RATE_LIMIT_CALLS: '1000000',
         LOGIN_MAX_ATTEMPTS: '1000000',
+        LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
         ...INSPECT_ENV,
       },
       SERVER_READY,

@@ -98,7 +98,12 @@ describe('fuzz: random bodies and queries on every endpoint', () => {
 
   beforeAll(async () => {
     db = await createThrowawayDatabase();
-    t = await startApp({ DATABASE_URL: db.url, LOGIN_MAX_ATTEMPTS: '1000000', RATE_LIMIT_CALLS: '1000000' });
+    t = await startApp({
+      DATABASE_URL: db.url,
+      LOGIN_MAX_ATTEMPTS: '1000000',
+      LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
+      RATE_LIMIT_CALLS: '1000000',
+    });
   });
   afterAll(async () => {
     await t?.close();

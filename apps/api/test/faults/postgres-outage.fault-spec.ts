@@ -21,6 +21,7 @@ run('PostgreSQL outage under load', () => {
       DB_POOL_TIMEOUT: String(POOL_TIMEOUT_S),
       DB_COMMAND_TIMEOUT: '5',
       LOGIN_MAX_ATTEMPTS: '1000000',
+      LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
       RATE_LIMIT_CALLS: '1000000',
     });
     admin = await adminSession(t.api);

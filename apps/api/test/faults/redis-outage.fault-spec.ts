@@ -38,6 +38,7 @@ describe('Redis outage under load', () => {
       RATE_LIMIT_CALLS: String(RATE_LIMIT),
       RATE_LIMIT_PERIOD: '60',
       LOGIN_MAX_ATTEMPTS: '1000000',
+      LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
     };
     a = await startApp(env);
     b = await startApp(env);

@@ -58,6 +58,7 @@ describe('graceful shutdown under load', () => {
       DATABASE_URL: db.url,
       OPENAI_BASE_URL: provider.baseUrl,
       AI_MAX_CONCURRENT_REQUESTS: '200',
+      AI_MAX_CONCURRENT_PER_USER: '200', // one admin's 100 chats, all at the provider at once
       AI_MAX_REQUESTS_PER_MINUTE: '100000',
       AI_USER_MAX_REQUESTS_PER_MINUTE: '100000',
       AI_REQUEST_TIMEOUT: '20',
@@ -109,7 +110,13 @@ describe('crash safety with workers', () => {
   beforeAll(async () => {
     db = await createThrowawayDatabase();
     await server.start(
-      { DATABASE_URL: db.url, WORKERS: '2', LOGIN_MAX_ATTEMPTS: '1000000', RATE_LIMIT_CALLS: '1000000' },
+      {
+        DATABASE_URL: db.url,
+        WORKERS: '2',
+        LOGIN_MAX_ATTEMPTS: '1000000',
+        LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
+        RATE_LIMIT_CALLS: '1000000',
+      },
       /worker \d+ ready[\s\S]*worker \d+ ready/,
     );
   });

@@ -85,8 +85,10 @@ describe('slowloris and big bodies', () => {
         HEADERS_TIMEOUT_SECONDS: String(HEADERS_TIMEOUT_S),
         REQUEST_TIMEOUT_SECONDS: String(REQUEST_TIMEOUT_S),
         MAX_REQUEST_BODY_SIZE: String(LIMIT),
+        MAX_SMALL_REQUEST_BODY_SIZE: String(LIMIT), // the uploads go to the login route
         RATE_LIMIT_CALLS: '1000000',
         LOGIN_MAX_ATTEMPTS: '1000000',
+        LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
         ...INSPECT_ENV,
       },
       SERVER_READY,

@@ -28,6 +28,7 @@ describe('load with sockets', () => {
         WS_MAX_CONNECTIONS_PER_USER: String(CLIENTS),
         RATE_LIMIT_CALLS: '1000000',
         LOGIN_MAX_ATTEMPTS: '1000000',
+        LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000000',
         ...INSPECT_ENV,
       },
       SERVER_READY,
