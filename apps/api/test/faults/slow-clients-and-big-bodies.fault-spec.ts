@@ -176,8 +176,11 @@ describe('slowloris and big bodies', () => {
     const chunkedRefused = chunked.every((u) => u.status === 413);
     const grownMb = Math.round((after.rssMb - baseline.rssMb) * 10) / 10;
     const heapGrownMb = Math.round((after.heapUsedMb - baseline.heapUsedMb) * 10) / 10;
-    // a declared body is never read; a chunked one is held by the JSON parser up to the limit, no further
-    const declaredBoundMb = beforeDeclared.rssMb + 16;
+    // a declared body is never parsed, but each connection's socket reads that arrived before the refusal
+    // paused it are held until it closes (up to ~1.5 MB each on loopback; 16 MB in all was at the noise edge
+    // here even before the abuse work: +15.8); a chunked one is held by the JSON parser up to the limit, no further
+    const declaredAllowanceMb = Math.round(UPLOADS * 1.5);
+    const declaredBoundMb = beforeDeclared.rssMb + declaredAllowanceMb;
     // each upload's text up to the limit, plus the socket buffers it came in (not yet given back on Node 24)
     const chunkedBoundMb = Math.round(beforeChunked.rssMb + (UPLOADS * LIMIT * 1.5) / 1048576 + 32);
     const servedOk = Object.keys(served.statuses).every((s) => s === '200');
@@ -211,7 +214,7 @@ describe('slowloris and big bodies', () => {
       notes:
         `slow headers cut after at most ${worst(headerCuts)} ms, idle connections ${worst(idleCuts)} ms (bound ${headerBoundMs}); slow bodies ${worst(bodyCuts)} ms (bound ${bodyBoundMs}); ` +
         `normal requests slowest ${served.maxMs} ms; declared uploads answered in at most ${Math.max(...declared.map((u) => u.ms))} ms after ≤ ${mb(Math.max(...declared.map((u) => u.sent)))} MB sent, chunked in ${Math.max(...chunked.map((u) => u.ms))} ms after ≤ ${mb(Math.max(...chunked.map((u) => u.sent)))} MB; ` +
-        `server RSS (after a full GC) ${beforeDeclared.rssMb} MB → peak ${declaredPeakMb} MB during the declared uploads (bound +16: none is read), ${beforeChunked.rssMb} → peak ${chunkedPeakMb} MB during the chunked ones (bound ${chunkedBoundMb}: the JSON parser holds each up to the 10 MB limit); ${baseline.rssMb} MB at the start → ${after.rssMb} MB at the end (+${grownMb}, bound +${RSS_AFTER_BOUND_MB}), ${again.rssMb} MB after the chunked burst again (+${repeatGrownMb}, bound +${RSS_REPEAT_BOUND_MB}), V8 heap in use +${heapGrownMb} MB (bound +${HEAP_AFTER_BOUND_MB}); still serving: ${alive === 200}`,
+        `server RSS (after a full GC) ${beforeDeclared.rssMb} MB → peak ${declaredPeakMb} MB during the declared uploads (bound +${declaredAllowanceMb}: none is parsed), ${beforeChunked.rssMb} → peak ${chunkedPeakMb} MB during the chunked ones (bound ${chunkedBoundMb}: the JSON parser holds each up to the 10 MB limit); ${baseline.rssMb} MB at the start → ${after.rssMb} MB at the end (+${grownMb}, bound +${RSS_AFTER_BOUND_MB}), ${again.rssMb} MB after the chunked burst again (+${repeatGrownMb}, bound +${RSS_REPEAT_BOUND_MB}), V8 heap in use +${heapGrownMb} MB (bound +${HEAP_AFTER_BOUND_MB}); still serving: ${alive === 200}`,
     });
 
     expect(headerCuts.map((c) => c.ms).filter((ms) => ms < 0 || ms > headerBoundMs)).toEqual([]);
