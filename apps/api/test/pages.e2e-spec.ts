@@ -124,6 +124,8 @@ describe('list queries use their indexes', () => {
       const uuid = `'00000000-0000-4000-8000-000000000001'::uuid`;
       const plans: Array<[string, string]> = [
         [`SELECT id FROM users WHERE (created_at, id) > ${cursor} ORDER BY created_at, id LIMIT 101`, 'users_created_at_id_idx'],
+        // sign-in and the email checks: lower(email), as UsersRepository asks
+        [`SELECT id FROM users WHERE lower(email) = 'someone@example.com'`, 'users_email_uq'],
         [
           `SELECT * FROM audit_logs WHERE (created_at, id) < ${cursor} ORDER BY created_at DESC, id DESC LIMIT 101`,
           'audit_logs_created_at_id_idx',

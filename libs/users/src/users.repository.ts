@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In, Raw, type FindOperator, type Repository } from 'typeorm';
 import { pageIds, type PageRequest, type PageRows } from '@gad/database';
 import type { Role } from '@gad/access';
 import { RoleEntity } from './entities/role.entity.js';
@@ -42,11 +42,11 @@ export class UsersRepository {
   }
 
   async findByEmail(email: string): Promise<UserEntity | null> {
-    return (await this.users.find({ where: { email: normalizeEmail(email) }, relations: { roles: true } }))[0] ?? null;
+    return (await this.users.find({ where: { email: byEmail(email) }, relations: { roles: true } }))[0] ?? null;
   }
 
   async emailTaken(email: string, exceptId?: string): Promise<boolean> {
-    const found = await this.users.findOne({ where: { email: normalizeEmail(email) }, select: { id: true } });
+    const found = await this.users.findOne({ where: { email: byEmail(email) }, select: { id: true } });
     return found !== null && found.id !== exceptId;
   }
 
@@ -113,4 +113,9 @@ export class UsersRepository {
     if (names.length === 0) return [];
     return this.roles.findBy({ name: In([...new Set(names)]) });
   }
+}
+
+/** An email lookup the unique index on lower(email) serves (a plain `email =` was a sequential scan). */
+function byEmail(email: string): FindOperator<string> {
+  return Raw((column) => `lower(${column}) = :email`, { email: normalizeEmail(email) });
 }
