@@ -1,0 +1,205 @@
+// Growth benchmark: does a request's cost stay flat as the tables grow?
+//
+//   npm run bench:growth      build, then: its own database; 10k users and 50k audit rows, then 1M users and
+//                             5M audit rows (generate_series); p50/p99 of the first, a middle and the last cursor
+//                             page of /users and /audit, of /users/me and of login, at both sizes. Writes
+//                             bench/results/growth-latest.md and exits 1 when a target is missed.
+// BENCH_GROWTH_USERS / BENCH_GROWTH_AUDIT (1000000 / 5000000) set the large size; BENCH_GROWTH_SAMPLES (200).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  PREFIX,
+  RESULTS_DIR,
+  databaseUrl,
+  freePort,
+  gitDescribe,
+  percentile,
+  pgAdmin,
+  pinningPlan,
+  request,
+  sleep,
+} from './lib.mjs';
+import { ADMIN_DB_URL, apiEnv, bootApi, firstBootAndSeed, login, newIdentity, snapshotDist, stopProcess } from './api.mjs';
+
+const LARGE_USERS = Number(process.env.BENCH_GROWTH_USERS || 1_000_000);
+const LARGE_AUDIT = Number(process.env.BENCH_GROWTH_AUDIT || 5_000_000);
+const SAMPLES = Number(process.env.BENCH_GROWTH_SAMPLES || 200);
+const LOGIN_SAMPLES = 50;
+const SIZES = [
+  { label: '10k users, 50k audit rows', users: 10_000, audit: 50_000 },
+  { label: `${LARGE_USERS / 1e6}M users, ${LARGE_AUDIT / 1e6}M audit rows`, users: LARGE_USERS, audit: LARGE_AUDIT },
+];
+const CURSOR_P99_MAX_MS = 50;
+const CURSOR_GROWTH_MAX = 2;
+const FLAT_GROWTH_MAX = 1.2;
+
+const log = (...args) => console.log(`[growth ${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+/** Rows up to `users` users (one role each) and `audit` audit rows, in chunks, with progress. */
+async function growTo(db, size) {
+  const chunk = 250_000;
+  const have = async (table) => Number((await db.query(`SELECT count(*)::bigint AS n FROM ${table}`)).rows[0].n);
+  const hash = (await db.query(`SELECT hashed_password FROM users WHERE email = 'bench.user@example.com'`)).rows[0]
+    .hashed_password;
+  for (let from = await have('users'); from < size.users; from += chunk) {
+    const to = Math.min(size.users, from + chunk);
+    await db.query(
+      `WITH inserted AS (
+         INSERT INTO users (email, full_name, hashed_password, created_at, updated_at)
+         SELECT 'grow' || i || '@example.com', 'Grow ' || i, $3, now() - (($2 - i) * interval '1 second'), now()
+         FROM generate_series($1::int, $2::int - 1) AS i
+         RETURNING id)
+       INSERT INTO user_roles (user_id, role_name) SELECT id, 'operator' FROM inserted`,
+      [from, to, hash],
+    );
+    log(`  users: ${to.toLocaleString('en')} of ${size.users.toLocaleString('en')}`);
+  }
+  const actions = `(ARRAY['auth.login','auth.login_failed','auth.logout','user.created','user.updated'])`;
+  for (let from = await have('audit_logs'); from < size.audit; from += chunk * 4) {
+    const to = Math.min(size.audit, from + chunk * 4);
+    await db.query(
+      `INSERT INTO audit_logs (action, actor_id, target_id, ip, user_agent, request_id, changes, created_at)
+       SELECT ${actions}[1 + i % 5], NULL, NULL, '203.0.113.' || (i % 250), 'growth', 'g' || i, '{"n":1}'::jsonb,
+              now() - interval '1 day' - (($2 - i) * interval '100 ms')
+       FROM generate_series($1::int, $2::int - 1) AS i`,
+      [from, to],
+    );
+    log(`  audit rows: ${to.toLocaleString('en')} of ${size.audit.toLocaleString('en')}`);
+  }
+  await db.query('VACUUM ANALYZE users');
+  await db.query('VACUUM ANALYZE user_roles');
+  await db.query('VACUUM ANALYZE audit_logs');
+  // the load's dirty pages written out now, not by the checkpointer while requests are timed
+  await db.query('CHECKPOINT');
+  await sleep(5000);
+}
+
+/** p50/p99 of `samples` sequential calls (after a few to warm up); every answer must be 200. */
+async function latency(samples, call) {
+  for (let i = 0; i < 5; i++) await call();
+  const ms = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    const res = await call();
+    ms.push(performance.now() - started);
+    if (res.status !== 200) throw new Error(`status ${res.status}: ${res.text.slice(0, 200)}`);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+}
+
+/** The next_cursor of the page at `skip` (an offset page, read once), to measure the cursor page after it. */
+async function cursorAt(port, token, list, skip) {
+  const res = await request(port, 'GET', `${PREFIX}/${list}?skip=${skip}&limit=100`, { token, timeoutMs: 120_000 });
+  if (res.status !== 200 || !res.json.next_cursor) throw new Error(`no cursor at ${list} skip=${skip}: ${res.status}`);
+  return res.json.next_cursor;
+}
+
+async function measure(port, id, size, tokens) {
+  const rows = {};
+  const get =
+    (path, token = tokens.admin) =>
+    () =>
+      request(port, 'GET', `${PREFIX}${path}`, { token });
+  for (const [list, total] of [
+    ['users', size.users + 2],
+    ['audit', size.audit],
+  ]) {
+    const middle = await cursorAt(port, tokens.admin, list, Math.floor(total / 2));
+    const last = await cursorAt(port, tokens.admin, list, Math.max(0, total - 150));
+    rows[`GET /${list} first page`] = await latency(SAMPLES, get(`/${list}?limit=100`));
+    rows[`GET /${list} cursor page, middle`] = await latency(
+      SAMPLES,
+      get(`/${list}?limit=100&cursor=${encodeURIComponent(middle)}`),
+    );
+    rows[`GET /${list} cursor page, last`] = await latency(SAMPLES, get(`/${list}?limit=100&cursor=${encodeURIComponent(last)}`));
+  }
+  rows['GET /users/me'] = await latency(SAMPLES, get('/users/me', tokens.user));
+  rows['POST /auth/login'] = await latency(LOGIN_SAMPLES, () =>
+    request(port, 'POST', `${PREFIX}/auth/login`, { body: { email: id.userEmail, password: id.userPassword } }),
+  );
+  return rows;
+}
+
+async function main() {
+  const plan = pinningPlan();
+  const id = newIdentity('growth');
+  const admin = await pgAdmin(ADMIN_DB_URL);
+  let api;
+  await admin.query(`CREATE DATABASE ${id.dbName}`);
+  log(`database ${id.dbName}`);
+  const db = await pgAdmin(databaseUrl(ADMIN_DB_URL, id.dbName));
+  try {
+    const mainJs = snapshotDist();
+    const port = await freePort();
+    await firstBootAndSeed(plan, id, { main: mainJs, port });
+    const results = [];
+    for (const size of SIZES) {
+      if (api) await stopProcess(api.proc);
+      api = undefined;
+      log(`loading: ${size.label}`);
+      const loadStarted = Date.now();
+      await growTo(db, size);
+      const loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
+      // a fresh process per size: the same warm-up at both
+      api = await bootApi(plan, {
+        main: mainJs,
+        port,
+        env: apiEnv(id, { port, runMigrations: false }),
+        logName: 'api-growth.log',
+      });
+      const tokens = {
+        admin: await login(port, id.adminEmail, id.adminPassword),
+        user: await login(port, id.userEmail, id.userPassword),
+      };
+      await sleep(500);
+      log(`measuring: ${size.label}`);
+      results.push({ size, loadSeconds, rows: await measure(port, id, size, tokens) });
+    }
+    writeReport(results);
+    return results;
+  } finally {
+    if (api) await stopProcess(api.proc);
+    await db.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${id.dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+function writeReport(results) {
+  const [small, large] = results;
+  const fmt = (n) => n.toFixed(2);
+  const checks = [];
+  const lines = [
+    '# Growth benchmark',
+    '',
+    `${new Date().toISOString()} · commit ${gitDescribe()} · Node ${process.version} · \`npm run bench:growth\` (production mode, PostgreSQL, one worker; ${SAMPLES} sequential requests per row, ${LOGIN_SAMPLES} for login)`,
+    '',
+    ...results.map(
+      (r) => `- ${r.size.label}: loaded in ${r.loadSeconds} s (generate_series), then VACUUM ANALYZE and CHECKPOINT`,
+    ),
+    '',
+    `| request (admin unless noted) | ${small.size.label}: p50 / p99 ms | ${large.size.label}: p50 / p99 ms | p99 ratio | target |`,
+    '| --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const name of Object.keys(small.rows)) {
+    const a = small.rows[name];
+    const b = large.rows[name];
+    const ratio = b.p99 / a.p99;
+    const cursor = name.includes('cursor page') || name.includes('first page');
+    const target = cursor ? `p99 ≤ ${CURSOR_GROWTH_MAX}× and ≤ ${CURSOR_P99_MAX_MS} ms` : `p99 ≤ ${FLAT_GROWTH_MAX}×`;
+    const pass = cursor ? ratio <= CURSOR_GROWTH_MAX && b.p99 <= CURSOR_P99_MAX_MS : ratio <= FLAT_GROWTH_MAX;
+    checks.push({ name, pass, ratio, p99: b.p99 });
+    lines.push(
+      `| ${name} | ${fmt(a.p50)} / ${fmt(a.p99)} | ${fmt(b.p50)} / ${fmt(b.p99)} | ${ratio.toFixed(2)}× | ${pass ? 'PASS' : 'MISS'}: ${target} |`,
+    );
+  }
+  const missed = checks.filter((c) => !c.pass);
+  lines.push('', missed.length === 0 ? '**All targets met.**' : `**Missed:** ${missed.map((c) => c.name).join('; ')}.`, '');
+  writeFileSync(join(RESULTS_DIR, 'growth-latest.md'), lines.join('\n'));
+  console.log(lines.join('\n'));
+  if (missed.length > 0) process.exitCode = 1;
+}
+
+await main();
