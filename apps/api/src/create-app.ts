@@ -13,7 +13,7 @@ import { ACCESS_COOKIE } from '@gad/auth';
 import { HealthService } from '@gad/health';
 import { ThrottledClients } from '@gad/limits';
 import { RealtimeIoAdapter } from '@gad/realtime';
-import { compileTrustedProxies, corsOptions, edge } from '@gad/edge';
+import { compileTrustedProxies, corsOptions, edge, securityHeaders } from '@gad/edge';
 import {
   MetricsService,
   ProblemDetailsFilter,
@@ -45,6 +45,9 @@ export async function createApp(config: Configuration, options: CreateAppOptions
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     genReqId: (req: IncomingMessage) => assignRequestId(req),
     requestIdHeader: false,
+    // a request still unanswered after REQUEST_TIMEOUT_SECONDS gets 503 (problem+json, see toProblem);
+    // a streamed answer (reply.hijack, the AI chat's SSE) is left to finish
+    handlerTimeout: Math.max(1, Math.round(config.http.requestTimeoutMs)),
     logger: false,
     clientErrorHandler: answerClientError,
     // errors Fastify answers itself before any hook (a malformed URL such as /api/v1/%zz): problem+json too
@@ -57,6 +60,7 @@ export async function createApp(config: Configuration, options: CreateAppOptions
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  app.useSecurityHeaders(securityHeaders(config));
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
   const throttle = app.get(ThrottledClients);
@@ -111,8 +115,8 @@ export async function createApp(config: Configuration, options: CreateAppOptions
 export function applyServerTimeouts(server: Server, config: Configuration): void {
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.headersTimeoutMs;
-  // Node times only the receiving of a request (headers and body), never the handler, which the
-  // request-timeout sweep bounds: no extra allowance here, or a slow body would get 5 s more than configured.
+  // Node times only the receiving of a request (headers and body), never the handler, which Fastify's
+  // handlerTimeout bounds: no extra allowance here, or a slow body would get 5 s more than configured.
   server.requestTimeout = config.http.requestTimeoutMs;
   // A socket is a connection too: without room for them, sockets at WS_MAX_CONNECTIONS would take
   // every connection, so HTTP requests and the next socket were dropped unanswered instead of the

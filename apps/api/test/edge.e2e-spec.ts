@@ -34,6 +34,15 @@ class EdgeProbeController {
     void res.header('content-type', 'text/event-stream').send(`data: ${'z'.repeat(4000)}\n\n`);
   }
 
+  /** Like the AI chat's SSE: hijacked, headers copied from the reply, written for 800 ms. */
+  @Get('long-stream')
+  longStream(@Res() reply: FastifyReply): void {
+    reply.hijack();
+    reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream' });
+    reply.raw.write('data: first\n\n');
+    setTimeout(() => reply.raw.end('data: last\n\n'), 800);
+  }
+
   @Get('png')
   @Header('Content-Type', 'image/png')
   png(@Res() res: FastifyReply): void {
@@ -106,6 +115,31 @@ describe('the HTTP edge', () => {
         const res = await fetch(`${t.origin}${path}`);
         expect(res.status).toBe(200);
         expect(res.headers.get('content-security-policy')).toBe(policy);
+        expect(res.headers.get('x-frame-options')).toBe('DENY');
+      }
+      // a CDN may serve the assets to the dashboard's origin; API answers stay same-origin
+      expect((await fetch(`${t.origin}/static/dashboard.js`)).headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      expect((await fetch(`${t.origin}/dashboard`)).headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect((await fetch(`${t.api}/health`)).headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    });
+
+    it('sends the whole header list on every answer, refusals included', async () => {
+      const expected = {
+        'cross-origin-opener-policy': 'same-origin',
+        'origin-agent-cluster': '?1',
+        'x-dns-prefetch-control': 'off',
+        'x-download-options': 'noopen',
+        'x-permitted-cross-domain-policies': 'none',
+        'x-content-type-options': 'nosniff',
+      };
+      const answers = [
+        await fetch(`${t.api}/health`),
+        await fetch(`${t.api}/users/me`),
+        await fetch(`${t.api}/users`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+      ];
+      expect(answers.map((res) => res.status)).toEqual([200, 401, 415]);
+      for (const res of answers) {
+        for (const [name, value] of Object.entries(expected)) expect([name, res.headers.get(name)]).toEqual([name, value]);
       }
     });
 
@@ -286,6 +320,22 @@ describe('the HTTP edge', () => {
       expect(Date.now() - began).toBeLessThan(750);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await res.json()).toMatchObject({ status: 503, title: 'Request timed out' });
+    });
+
+    it('leaves a stream that has started (a hijacked reply) to finish past the timeout', async () => {
+      const t = await start({ REQUEST_TIMEOUT_SECONDS: '0.3' });
+      const res = await fetch(`${t.api}/test-edge/long-stream`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await res.text()).toBe('data: first\n\ndata: last\n\n');
+    });
+
+    it('does not answer twice: a request answered in time gets one 200 and the server stays up', async () => {
+      const t = await start({ REQUEST_TIMEOUT_SECONDS: '0.3' });
+      const res = await fetch(`${t.api}/test-edge/big`);
+      expect(res.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect((await fetch(`${t.api}/health`)).status).toBe(200);
     });
   });
 

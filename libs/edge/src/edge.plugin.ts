@@ -7,8 +7,7 @@ import { compressionOptions } from './compression.js';
 import { registerCors } from './cors.js';
 import { refuseEarly, type ThrottleView } from './early-refusals.js';
 import { httpsRedirect } from './https-redirect.js';
-import { limitRequestTime } from './request-timeout.js';
-import { registerSecurityHeaders } from './security-headers.js';
+import { routeSecurityPolicies } from './security-headers.js';
 import { serveDashboard } from './static-assets.js';
 
 export interface EdgeOptions {
@@ -24,10 +23,10 @@ export interface EdgeOptions {
 }
 
 /**
- * The HTTP edge, as one Fastify plugin, in the order a request meets it: CORS (first, so browsers can
- * read every refusal), the request id and security headers on every answer, the HTTPS redirect, what
- * the client may send (413/415 on headers alone, then the body parsers), the request timeout, response
- * compression, and the dashboard's static files. Bodies certain to be refused (a throttled client, no
+ * The HTTP edge, as one Fastify plugin, in the order a request meets it: CORS (so browsers can read
+ * every refusal), the request id on every answer and the pages' own CSP (NestJS writes the security
+ * headers themselves: `securityHeaders`), the HTTPS redirect, what the client may send (413/415 on
+ * headers alone, then the body parsers), response compression, and the dashboard's static files. Bodies certain to be refused (a throttled client, no
  * credential for a route that needs one) are answered before they are read.
  */
 export const edge = fp(
@@ -37,12 +36,11 @@ export const edge = fp(
       void reply.header('x-request-id', request.id);
       done();
     });
-    await registerSecurityHeaders(fastify, config, swaggerUiPath);
+    routeSecurityPolicies(fastify, config, swaggerUiPath);
     if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
     fastify.addHook('onRequest', checkBodyHeaders(config));
     fastify.addHook('onRequest', refuseEarly(throttle, accessCookie));
     registerBodyParsers(fastify, config);
-    limitRequestTime(fastify, config.http.requestTimeoutMs);
     await fastify.register(fastifyCompress, compressionOptions);
     await serveDashboard(fastify, config, dashboardDir);
   },

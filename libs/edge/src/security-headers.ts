@@ -1,5 +1,5 @@
-import fastifyHelmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { SecurityHeadersOptions } from '@nestjs/common';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { Configuration } from '@gad/config';
 import { assetOrigin } from './asset-url.js';
 import { normalizePath } from './probe-paths.js';
@@ -55,41 +55,54 @@ export function cspHeader(directives: Directives): string {
 }
 
 /**
- * @fastify/helmet with the production header list: HSTS only in production or behind FORCE_HTTPS, frames
- * denied, X-XSS-Protection: 0 (the old filter is itself an XSS vector), no X-Powered-By; and the CSP per
- * route: strict for the API, relaxed styles for Swagger UI's page, the dashboard's own for the dashboard
- * and its assets (which a CDN may also serve to the dashboard's origin).
+ * The header list for NestJS's own `app.useSecurityHeaders()` (helmet's options and defaults, resolved once
+ * at boot): HSTS only in production or behind FORCE_HTTPS, frames denied, X-XSS-Protection: 0 (the old
+ * filter is itself an XSS vector), no X-Powered-By, and the API's strict CSP.
  */
-export async function registerSecurityHeaders(
-  fastify: FastifyInstance,
-  config: Configuration,
-  swaggerUiPath: string,
-): Promise<void> {
+export function securityHeaders(config: Configuration): SecurityHeadersOptions {
   const hsts = config.app.isProduction || config.http.forceHttps;
-  const csp = (directives: Directives) => ({
-    useDefaults: false,
-    directives: hsts ? { ...directives, 'upgrade-insecure-requests': [] } : directives,
-  });
-  const dashboard = dashboardDirectives(config);
-  const swagger = normalizePath(swaggerUiPath);
-  // read by @fastify/helmet's own onRoute hook, which runs after this one
-  fastify.addHook('onRoute', (route) => {
-    const path = normalizePath(route.url);
-    if (path === swagger || path.startsWith(`${swagger}/`)) route.helmet = { contentSecurityPolicy: csp(SWAGGER_DIRECTIVES) };
-    else if (path === '/dashboard') route.helmet = { contentSecurityPolicy: csp(dashboard) };
-    else if (path.startsWith('/static/')) {
-      route.helmet = { contentSecurityPolicy: csp(dashboard), crossOriginResourcePolicy: { policy: 'cross-origin' } };
-    }
-  });
-  await fastify.register(fastifyHelmet, {
-    global: true,
-    contentSecurityPolicy: csp(API_DIRECTIVES),
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives: withUpgrade(API_DIRECTIVES, hsts) },
     strictTransportSecurity: hsts ? { maxAge: config.http.hstsMaxAge, includeSubDomains: true, preload: false } : false,
     xFrameOptions: { action: 'deny' },
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
+  };
+}
+
+/**
+ * The pages with a policy of their own: Swagger UI (inline styles), the dashboard and its assets (which a CDN
+ * may also serve to the dashboard's origin). Each such route gets a hook that sets its CSP on the reply, which
+ * takes precedence over the headers NestJS writes for every answer; every other route has no hook at all.
+ */
+export function routeSecurityPolicies(fastify: FastifyInstance, config: Configuration, swaggerUiPath: string): void {
+  const hsts = config.app.isProduction || config.http.forceHttps;
+  const dashboard = cspHeader(withUpgrade(dashboardDirectives(config), hsts));
+  const swaggerPolicy = cspHeader(withUpgrade(SWAGGER_DIRECTIVES, hsts));
+  const swagger = normalizePath(swaggerUiPath);
+  const policyOf = (path: string): Record<string, string> | undefined => {
+    if (path === swagger || path.startsWith(`${swagger}/`)) return { 'content-security-policy': swaggerPolicy };
+    if (path === '/dashboard') return { 'content-security-policy': dashboard };
+    if (path.startsWith('/static/')) {
+      return { 'content-security-policy': dashboard, 'cross-origin-resource-policy': 'cross-origin' };
+    }
+    return undefined;
+  };
+  fastify.addHook('onRoute', (route) => {
+    const headers = policyOf(normalizePath(route.url));
+    if (!headers) return;
+    const own: onRequestHookHandler = (_request, reply, done) => {
+      void reply.headers(headers);
+      done();
+    };
+    route.onRequest = [...toList(route.onRequest), own];
   });
 }
+
+const withUpgrade = (directives: Directives, hsts: boolean): Directives =>
+  hsts ? { ...directives, 'upgrade-insecure-requests': [] } : directives;
+
+const toList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The dashboard's policy without a CDN, as the header carries it. */
 export const DASHBOARD_CSP = cspHeader(DASHBOARD_DIRECTIVES);

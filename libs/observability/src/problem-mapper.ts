@@ -42,6 +42,13 @@ export function toProblem(error: unknown, req: AnyRequest, options: MapOptions):
       headers: { 'Retry-After': '5' },
     });
   }
+  if (isHttpError(error) && error.code === 'FST_ERR_HANDLER_TIMEOUT') {
+    // Fastify's handlerTimeout (REQUEST_TIMEOUT_SECONDS): an answer, not a bug
+    error = new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
+      title: 'Request timed out',
+      detail: 'The request did not complete in time. Retry shortly.',
+    });
+  }
   const status = statusOf(error);
   const unexpected = status >= 500 && !(error instanceof ProblemException);
   let detail = GENERIC_DETAIL[status] ?? statusTitle(status);
