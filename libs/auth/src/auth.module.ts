@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@gad/audit';
 import { UsersModule } from '@gad/users';
+import { authConfig } from '@gad/config';
 import { AdminSeedService } from './admin-seed.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -13,10 +14,15 @@ import { JwtAuthGuard, RolesGuard } from './guards.js';
 import { LoginLimiterService } from './login-limiter.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsRetentionService } from './sessions-retention.service.js';
-import { TokenService } from './token.service.js';
+import { TokenService, jwtModuleOptions } from './token.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SessionEntity, RefreshTokenEntity]), JwtModule.register({}), UsersModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([SessionEntity, RefreshTokenEntity]),
+    JwtModule.registerAsync({ inject: [authConfig.KEY], useFactory: jwtModuleOptions }),
+    UsersModule,
+    AuditModule,
+  ],
   controllers: [AuthController],
   providers: [
     AuthService,
