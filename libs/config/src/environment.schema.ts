@@ -262,7 +262,7 @@ export const environmentSchema = z.object({
     .default(365)
     .meta(
       audit(
-        'Days to keep audit trail rows. The trail is partitioned by calendar month (UTC): the scheduler drops whole months past this and trims the month it ends in.',
+        'Days to keep audit trail rows. The trail is partitioned by calendar month (UTC): the scheduler drops whole months past this and trims the month the cutoff falls in.',
       ),
     ),
 
