@@ -113,3 +113,52 @@ describe.each([
     expect([...stamps].sort().reverse()).toEqual(stamps);
   });
 });
+
+describe('monthly partitions with two replicas running at once', () => {
+  const suite = suiteApps();
+
+  it('never does the same work twice nor fails, and together they finish it', async () => {
+    const env = { AUDIT_RETENTION_DAYS: String(retentionDays), AI_LOG_RETENTION_DAYS: String(retentionDays) };
+    const replicas = [await suite.start(env), await suite.start(env)];
+    const data = replicas[0].app.get(DataSource);
+    await Promise.all(replicas.map((r) => r.app.get(MonthlyPartitions).settled()));
+    await ensurePartitions(data, 'audit_logs', addMonths(current, -7), current);
+    for (const stamp of STAMPS) await data.query(insert.audit_logs, [stamp]);
+
+    const runs = (await Promise.all(replicas.map((r) => r.app.get(MonthlyPartitions).run(now))))
+      .flat()
+      .filter((r) => r.table === 'audit_logs');
+    expect(runs.map((r) => r.error)).toEqual([undefined, undefined]);
+    const dropped = runs.flatMap((r) => r.dropped);
+    expect(new Set(dropped).size).toBe(dropped.length); // no month dropped twice
+    expect(runs.reduce((n, r) => n + r.trimmed, 0)).toBe(2); // each boundary row deleted once
+    // a replica that found the other at work left it the rest; the next runs finish whatever is left
+    await Promise.all(replicas.map((r) => r.app.get(MonthlyPartitions).run(now)));
+    expect(await attachedPartitions(data, 'audit_logs')).toEqual(
+      [-4, -3, -2, -1, 0, 1, 2].map((m) => partitionName('audit_logs', addMonths(current, m))),
+    );
+    expect(await orphanPartitions(data, 'audit_logs')).toEqual([]);
+    const [{ old }] = await data.query(`SELECT count(*)::int AS old FROM audit_logs WHERE created_at < $1`, [cutoff]);
+    expect(old).toBe(0);
+  });
+});
+
+describe('a failing partition run', () => {
+  const suite = suiteApps();
+
+  it('reports the failing log, still serves the others, and never throws from the scheduled run', async () => {
+    const t = await suite.start();
+    const partitions = t.app.get(MonthlyPartitions);
+    await partitions.settled();
+    partitions.register({ table: 'no_such_log', retentionDays: 1 });
+    const runs = await partitions.run(now);
+    expect(runs.map((r) => [r.table, r.error === undefined])).toEqual([
+      ['audit_logs', true],
+      ['ai_interactions', true],
+      ['no_such_log', false],
+    ]);
+    await expect(partitions.scheduledRun()).resolves.toBeUndefined();
+    const health = await fetch(`${t.api}/health`);
+    expect(health.status).toBe(200);
+  });
+});
