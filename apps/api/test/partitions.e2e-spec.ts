@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { addMonths, monthStart, MonthlyPartitions, partitionName } from '@gad/database';
 import { attachedPartitions, ensurePartitions, orphanPartitions } from './support/partitions.js';
@@ -160,5 +161,51 @@ describe('a failing partition run', () => {
     await expect(partitions.scheduledRun()).resolves.toBeUndefined();
     const health = await fetch(`${t.api}/health`);
     expect(health.status).toBe(200);
+  });
+});
+
+describe('a partition held by a long reader', () => {
+  const suite = suiteApps();
+
+  it('is left attached and whole after lock_timeout, readers wait no longer than that, and the next run drops it', async () => {
+    const env = { AUDIT_RETENTION_DAYS: String(retentionDays), AI_LOG_RETENTION_DAYS: String(retentionDays) };
+    const t = await suite.start({ ...env, RATE_LIMIT_CALLS: '100000' });
+    const partitions = t.app.get(MonthlyPartitions);
+    const data = t.app.get(DataSource);
+    await partitions.settled();
+    await ensurePartitions(data, 'audit_logs', addMonths(current, -7), current);
+    for (const stamp of STAMPS) await data.query(insert.audit_logs, [stamp]);
+    const [oldest, held, third] = [-7, -6, -5].map((m) => partitionName('audit_logs', addMonths(current, m)));
+    const { adminSession, call } = await import('./support/http.js');
+    const admin = await adminSession(t.api);
+
+    const holder = new pg.Client({ connectionString: suite.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE ${held} IN ACCESS SHARE MODE`);
+      const running = partitions.run(now);
+      await new Promise((r) => setTimeout(r, 300)); // the detach of the held month is waiting, holding the parent
+      const started = Date.now();
+      const page = await call('GET', `${t.api}/audit?limit=10`, undefined, { token: admin.token });
+      const waited = Date.now() - started;
+      const [audit] = (await running).filter((r) => r.table === 'audit_logs');
+      expect(page.status).toBe(200);
+      // readers of the log queue behind the waiting detach (it holds the parent exclusively), for lock_timeout at most
+      expect(waited).toBeGreaterThan(1000);
+      expect(waited).toBeLessThan(2500);
+      expect(audit).toMatchObject({ dropped: [oldest], deferred: true, trimmed: 2 });
+      expect(audit.error).toBeUndefined();
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await attachedPartitions(data, 'audit_logs')).toEqual(expect.arrayContaining([held, third]));
+    expect(await orphanPartitions(data, 'audit_logs')).toEqual([]);
+    const [{ n }] = await data.query(`SELECT count(*)::int AS n FROM ${held}`);
+    expect(n).toBe(2);
+
+    const [next] = (await partitions.run(now)).filter((r) => r.table === 'audit_logs');
+    expect(next).toMatchObject({ dropped: [held, third], deferred: false, trimmed: 0 });
   });
 });

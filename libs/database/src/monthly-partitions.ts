@@ -18,6 +18,12 @@ export const addMonths = (month: Date, n: number): Date => new Date(Date.UTC(mon
 export const partitionName = (table: string, month: Date): string =>
   `${table}_p${month.getUTCFullYear()}_${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
 
+/** lock_not_available: lock_timeout expired. */
+function isLockTimeout(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  return (e.code ?? e.driverError?.code) === '55P03';
+}
+
 /** The month a partition of `table` covers, from its name; null for a name this code did not give. */
 function monthOfPartition(table: string, name: string): Date | null {
   const match = new RegExp(`^${table}_p(\\d{4})_(\\d{2})$`).exec(name);
@@ -142,6 +148,13 @@ export class MonthlyPartitions implements OnApplicationBootstrap, BeforeApplicat
              FOR VALUES FROM ('${month.toISOString()}') TO ('${addMonths(month, 1).toISOString()}')`,
           );
         }
+      }).catch((error: unknown) => {
+        if (!isLockTimeout(error)) throw error;
+        this.logger.warn(
+          { table: log.table },
+          `partitions ahead not created: busy for ${PARTITION_LOCK_TIMEOUT}; will retry next hour`,
+        );
+        return 'busy' as const;
       });
       if (created === 'busy') result.deferred = true;
       else result.created.push(...missing.map((m) => partitionName(log.table, m)));
@@ -196,10 +209,7 @@ export class MonthlyPartitions implements OnApplicationBootstrap, BeforeApplicat
         return Number(row.rows);
       });
     } catch (error) {
-      const code =
-        (error as { code?: string; driverError?: { code?: string } }).code ??
-        (error as { driverError?: { code?: string } }).driverError?.code;
-      if (code !== '55P03') throw error; // lock_not_available
+      if (!isLockTimeout(error)) throw error;
       this.logger.warn({ table, partition }, `partition busy for ${PARTITION_LOCK_TIMEOUT}; will retry next hour`);
       return 'busy';
     }
