@@ -5,6 +5,7 @@
 //                             page of /users and /audit, of /users/me and of login, at both sizes. Writes
 //                             bench/results/growth-latest.md and exits 1 when a target is missed.
 // BENCH_GROWTH_USERS / BENCH_GROWTH_AUDIT (1000000 / 5000000) set the large size; BENCH_GROWTH_SAMPLES (200).
+// The audit rows spread over 150 days before yesterday, so the large size fills several monthly partitions.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +26,8 @@ import { ADMIN_DB_URL, apiEnv, bootApi, firstBootAndSeed, login, newIdentity, sn
 const LARGE_USERS = Number(process.env.BENCH_GROWTH_USERS || 1_000_000);
 const LARGE_AUDIT = Number(process.env.BENCH_GROWTH_AUDIT || 5_000_000);
 const SAMPLES = Number(process.env.BENCH_GROWTH_SAMPLES || 200);
+/** The large size's audit rows span this many days before yesterday (inside AUDIT_RETENTION_DAYS' default 365). */
+const AUDIT_SPREAD_DAYS = 150;
 const LOGIN_SAMPLES = 50;
 const SIZES = [
   { label: '10k users, 50k audit rows', users: 10_000, audit: 50_000 },
@@ -35,6 +38,21 @@ const CURSOR_GROWTH_MAX = 2;
 const FLAT_GROWTH_MAX = 1.2;
 
 const log = (...args) => console.log(`[growth ${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+/**
+ * audit_logs is partitioned by UTC month and the app makes partitions only from the current month on: the
+ * months the backdated rows fall in are made here, named as MonthlyPartitions names them.
+ */
+async function auditPartitions(db) {
+  const now = new Date();
+  const month = (d, n = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1));
+  for (let m = month(new Date(now.getTime() - (AUDIT_SPREAD_DAYS + 2) * 86_400_000)); m < month(now); m = month(m, 1)) {
+    const name = `audit_logs_p${m.getUTCFullYear()}_${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+    await db.query(
+      `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF audit_logs FOR VALUES FROM ('${m.toISOString()}') TO ('${month(m, 1).toISOString()}')`,
+    );
+  }
+}
 
 /** Rows up to `users` users (one role each) and `audit` audit rows, in chunks, with progress. */
 async function growTo(db, size) {
@@ -56,14 +74,16 @@ async function growTo(db, size) {
     log(`  users: ${to.toLocaleString('en')} of ${size.users.toLocaleString('en')}`);
   }
   const actions = `(ARRAY['auth.login','auth.login_failed','auth.logout','user.created','user.updated'])`;
+  await auditPartitions(db);
   for (let from = await have('audit_logs'); from < size.audit; from += chunk * 4) {
     const to = Math.min(size.audit, from + chunk * 4);
+    // row i is i steps older than a day ago: the large size spreads over AUDIT_SPREAD_DAYS, several monthly partitions
     await db.query(
       `INSERT INTO audit_logs (action, actor_id, target_id, ip, user_agent, request_id, changes, created_at)
        SELECT ${actions}[1 + i % 5], NULL, NULL, '203.0.113.' || (i % 250), 'growth', 'g' || i, '{"n":1}'::jsonb,
-              now() - interval '1 day' - (($2 - i) * interval '100 ms')
+              now() - interval '1 day' - (i * $3::float8 * interval '1 millisecond')
        FROM generate_series($1::int, $2::int - 1) AS i`,
-      [from, to],
+      [from, to, (AUDIT_SPREAD_DAYS * 86_400_000) / LARGE_AUDIT],
     );
     log(`  audit rows: ${to.toLocaleString('en')} of ${size.audit.toLocaleString('en')}`);
   }

@@ -23,7 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        ScheduleModule.forRoot(), // retention jobs (AI interactions, ended sessions)
+        ScheduleModule.forRoot(), // retention jobs (the logs' monthly partitions, ended sessions)
         LoggingModule,
         MetricsModule,
         DatabaseModule.forRoot(SCHEMA),

@@ -1,4 +1,4 @@
-import { deleteInBatches, readPage, type PageRequest, type PageRows } from '@gad/database';
+import { readPage, type PageRequest, type PageRows } from '@gad/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -26,10 +26,5 @@ export class AiInteractionRepository {
     if (filter.source) query.andWhere('i.source = :source', { source: filter.source });
     if (filter.userId) query.andWhere('i.userId = :userId', { userId: filter.userId });
     return readPage(query, 'DESC', request);
-  }
-
-  /** Deletes in batches so a large backlog never holds one long lock. */
-  deleteOlderThan(cutoff: Date): Promise<number> {
-    return deleteInBatches(this.repo, 'created_at < :cutoff', { cutoff });
   }
 }

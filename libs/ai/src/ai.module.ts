@@ -1,4 +1,4 @@
-import { PageCursors } from '@gad/database';
+import { PageCursors, PartitionsModule } from '@gad/database';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AiController } from './ai.controller.js';
@@ -12,7 +12,7 @@ import { RateWindowRepository } from './rate-window.repository.js';
 
 /** Chat with an OpenAI-compatible provider (REST and SSE here; the realtime gateway uses AiService). */
 @Module({
-  imports: [TypeOrmModule.forFeature([AiInteractionEntity])],
+  imports: [TypeOrmModule.forFeature([AiInteractionEntity]), PartitionsModule],
   controllers: [AiController],
   providers: [
     AiService,
@@ -23,6 +23,6 @@ import { RateWindowRepository } from './rate-window.repository.js';
     ChatLimitsPipe,
     PageCursors,
   ],
-  exports: [AiService, AiRetentionService, ChatLimitsPipe, PageCursors],
+  exports: [AiService, ChatLimitsPipe, PageCursors],
 })
 export class AiModule {}

@@ -10,7 +10,6 @@ export {
   type ChatInput,
   type ChatStreamEvent,
 } from './ai.service.js';
-export * from './ai-retention.service.js';
 export * from './chat-limits.pipe.js';
 export * from './dto/chat-request.dto.js';
 export * from './dto/chat-response.dto.js';

@@ -48,6 +48,7 @@ const performance = (description: string): VariableMeta => ({ group: 'Performanc
 const cache = (description: string, secret = false): VariableMeta => ({ group: 'Cache', description, secret });
 const monitoring = (description: string, secret = false): VariableMeta => ({ group: 'Monitoring', description, secret });
 const sockets = (description: string): VariableMeta => ({ group: 'WebSockets', description });
+const audit = (description: string): VariableMeta => ({ group: 'Audit', description });
 const ai = (description: string, secret = false): VariableMeta => ({ group: 'AI', description, secret });
 const backups = (description: string): VariableMeta => ({ group: 'Backups', description });
 
@@ -256,6 +257,15 @@ export const environmentSchema = z.object({
   WS_MESSAGE_MAX_SIZE: int(1024).default(1_048_576).meta(sockets('Largest socket message in bytes.')),
   WS_CONNECTION_TIMEOUT: num(1).default(300).meta(sockets('Idle seconds before a socket is closed.')),
 
+  // --- Audit
+  AUDIT_RETENTION_DAYS: int(1)
+    .default(365)
+    .meta(
+      audit(
+        'Days to keep audit trail rows. The trail is partitioned by calendar month (UTC): the scheduler drops whole months past this and trims the month the cutoff falls in.',
+      ),
+    ),
+
   // --- AI
   OPENAI_API_KEY: text().optional().meta(ai('Key for the OpenAI-compatible provider.', true)),
   OPENAI_BASE_URL: text()
@@ -276,7 +286,11 @@ export const environmentSchema = z.object({
     .default(2)
     .meta(ai("In-flight provider calls per user per process; a user's further chats wait their turn, users served in rotation.")),
   AI_MAX_MESSAGE_LENGTH: int(1).default(4000).meta(ai('Longest chat message in characters.')),
-  AI_LOG_RETENTION_DAYS: int(1).default(30).meta(ai('Days to keep AI interaction records.')),
+  AI_LOG_RETENTION_DAYS: int(1)
+    .default(30)
+    .meta(
+      ai('Days to keep AI interaction records (partitioned by month like the audit trail, dropped and trimmed the same way).'),
+    ),
   AI_STORE_EXCERPTS: bool()
     .default(false)
     .meta(

@@ -156,6 +156,10 @@ export const wsConfig = slice('ws', (env) => ({
   connectionTimeoutMs: env.WS_CONNECTION_TIMEOUT * 1000,
 }));
 
+export const auditConfig = slice('audit', (env) => ({
+  retentionDays: env.AUDIT_RETENTION_DAYS,
+}));
+
 export const aiConfig = slice('ai', (env) => ({
   apiKey: env.OPENAI_API_KEY,
   baseUrl: env.OPENAI_BASE_URL,
@@ -183,6 +187,7 @@ export const SLICES = [
   cacheConfig,
   metricsConfig,
   wsConfig,
+  auditConfig,
   aiConfig,
 ] as const;
 
@@ -197,6 +202,7 @@ export interface Configuration {
   cache: ConfigType<typeof cacheConfig>;
   metrics: ConfigType<typeof metricsConfig>;
   ws: ConfigType<typeof wsConfig>;
+  audit: ConfigType<typeof auditConfig>;
   ai: ConfigType<typeof aiConfig>;
 }
 

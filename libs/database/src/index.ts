@@ -5,3 +5,5 @@ export * from './query-counter.js';
 export * from './page-query.dto.js';
 export * from './pages.js';
 export * from './batched-delete.js';
+export * from './monthly-partitions.js';
+export * from './partitions.module.js';

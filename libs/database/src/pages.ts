@@ -148,7 +148,10 @@ export function pageIds<T extends ObjectLiteral>(
 ): SelectQueryBuilder<T> {
   const alias = query.alias;
   if (request.after) {
-    query.andWhere(`(${alias}.createdAt, ${alias}.id) ${order === 'ASC' ? '>' : '<'} (:afterAt, :afterId)`, {
+    // the plain created_at bound adds nothing to the row comparison but lets a partitioned log skip the months
+    // beyond the cursor at plan time (PostgreSQL does not prune on a row comparison)
+    const [row, plain] = order === 'ASC' ? ['>', '>='] : ['<', '<='];
+    query.andWhere(`${alias}.createdAt ${plain} :afterAt AND (${alias}.createdAt, ${alias}.id) ${row} (:afterAt, :afterId)`, {
       afterAt: request.after.createdAt,
       afterId: request.after.id,
     });

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AiRetentionService, AiService, FALLBACK_MESSAGES } from '@gad/ai';
+import { AiService, FALLBACK_MESSAGES } from '@gad/ai';
+import { MonthlyPartitions } from '@gad/database';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/databases.js';
 import { FakeOpenAi, type FakeMode } from '../support/fake-openai.js';
 import { adminSession, call, createUser, type Session } from '../support/http.js';
 import { startApp, type TestApp } from '../support/test-app.js';
 import { readSse } from '../support/sse-client.js';
+import { ensurePartitions } from '../support/partitions.js';
 
 const TIMEOUT_MS = 1000;
 // how late a fallback may arrive past AI_REQUEST_TIMEOUT on a loaded 2-core machine
@@ -366,17 +368,23 @@ describe('AI chat against a real Chat Completions server', () => {
       await chat({ message: 'reciente' }, admin.token, { 'X-Request-Id': 'retention-recent' });
       await ai().flushInteractions();
       const data = t.app.get(DataSource);
+      const partitions = t.app.get(MonthlyPartitions);
+      await partitions.settled(); // the run started at boot
+      await ensurePartitions(data, 'ai_interactions', new Date(Date.now() - 31 * 86_400_000), new Date());
       await data.query(
         `INSERT INTO ai_interactions (message_excerpt, source, latency_ms, created_at)
          VALUES ('viejo', 'ai', 1, now() - interval '31 days'), ('casi', 'ai', 1, now() - interval '29 days')`,
       );
-      const deleted = await t.app.get(AiRetentionService).purge();
-      expect(deleted).toBe(1);
+      const [first] = (await partitions.run()).filter((r) => r.table === 'ai_interactions');
+      // the old row went with its month's partition, or was trimmed from the month the cutoff falls in
+      expect(first.error).toBeUndefined();
+      expect(first.trimmed + first.dropped.length).toBeGreaterThanOrEqual(1);
       const rows: { message_excerpt: string }[] = await data.query(`SELECT message_excerpt FROM ai_interactions`);
       const excerpts = rows.map((r) => r.message_excerpt);
       expect(excerpts).not.toContain('viejo');
       expect(excerpts).toEqual(expect.arrayContaining(['casi', 'reciente']));
-      expect(await t.app.get(AiRetentionService).purge()).toBe(0);
+      const [again] = (await partitions.run()).filter((r) => r.table === 'ai_interactions');
+      expect(again).toMatchObject({ trimmed: 0, dropped: [], created: [] });
     });
   });
 

@@ -64,12 +64,13 @@ export class ServerProcess {
   }
 
   exited(): Promise<number | null> {
-    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
+    // a child killed by a signal keeps exitCode null (signalCode is set): it has exited all the same
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode);
     return new Promise((r) => this.child.once('exit', (code) => r(code)));
   }
 
   async stop(): Promise<void> {
-    if (this.child?.exitCode === null) {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
       await this.exited();
     }

@@ -41,6 +41,7 @@ export class AiInteractionEntity {
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
   requestId!: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  /** Part of the key: the table is partitioned by month on it (PostgreSQL requires the partition key in the primary key). */
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3, primary: true })
   createdAt!: Date;
 }

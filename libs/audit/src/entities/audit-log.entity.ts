@@ -13,5 +13,6 @@ export class AuditLogEntity {
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true }) userAgent!: string | null;
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true }) requestId!: string | null;
   @Column({ type: 'jsonb', nullable: true }) changes!: Record<string, unknown> | null;
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 }) createdAt!: Date;
+  // part of the key: the table is partitioned by month on it (PostgreSQL requires the partition key in the primary key)
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3, primary: true }) createdAt!: Date;
 }

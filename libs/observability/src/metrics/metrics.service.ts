@@ -107,7 +107,16 @@ export class MetricsService {
   }
 }
 
-/** Rows the scheduler's retention jobs removed, by table (sessions, ai_interactions). */
+/** Rows the scheduler's retention jobs deleted, by table (sessions, and the logs' boundary months); not rows of dropped partitions. */
 export function retentionDeletions(metrics: MetricsService): Counter<'table'> {
   return metrics.counter('retention_deleted_rows_total', "Rows removed by the scheduler's retention jobs, by table", ['table']);
+}
+
+/** Whole monthly partitions the scheduler dropped past their retention, by parent table (audit_logs, ai_interactions). */
+export function retentionDroppedPartitions(metrics: MetricsService): Counter<'table'> {
+  return metrics.counter(
+    'retention_dropped_partitions_total',
+    "Monthly partitions the scheduler's retention dropped whole, by table",
+    ['table'],
+  );
 }
