@@ -4,7 +4,8 @@
 //                             5M audit rows (generate_series); p50/p99 of the first, a middle and the last cursor
 //                             page of /users and /audit, of /users/me and of login, at both sizes. Writes
 //                             bench/results/growth-latest.md and exits 1 when a target is missed.
-// BENCH_GROWTH_USERS / BENCH_GROWTH_AUDIT (1000000 / 5000000) set the large size; BENCH_GROWTH_SAMPLES (200).
+// BENCH_GROWTH_USERS / BENCH_GROWTH_AUDIT (1000000 / 5000000) set the large size; BENCH_GROWTH_SAMPLES (1000 per
+// row, the rows taken in turn; login 50).
 // The audit rows spread over 150 days before yesterday, so the large size fills several monthly partitions.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ import { ADMIN_DB_URL, apiEnv, bootApi, firstBootAndSeed, login, newIdentity, sn
 
 const LARGE_USERS = Number(process.env.BENCH_GROWTH_USERS || 1_000_000);
 const LARGE_AUDIT = Number(process.env.BENCH_GROWTH_AUDIT || 5_000_000);
-const SAMPLES = Number(process.env.BENCH_GROWTH_SAMPLES || 200);
+const SAMPLES = Number(process.env.BENCH_GROWTH_SAMPLES || 1000);
 /** The large size's audit rows span this many days before yesterday (inside AUDIT_RETENTION_DAYS' default 365). */
 const AUDIT_SPREAD_DAYS = 150;
 const LOGIN_SAMPLES = 50;
@@ -95,18 +96,28 @@ async function growTo(db, size) {
   await sleep(5000);
 }
 
-/** p50/p99 of `samples` sequential calls (after a few to warm up); every answer must be 200. */
-async function latency(samples, call) {
-  for (let i = 0; i < 5; i++) await call();
-  const ms = [];
-  for (let i = 0; i < samples; i++) {
-    const started = performance.now();
-    const res = await call();
-    ms.push(performance.now() - started);
-    if (res.status !== 200) throw new Error(`status ${res.status}: ${res.text.slice(0, 200)}`);
+/**
+ * p50/p99 of `samples` sequential calls per row (after a few to warm up), the rows taken in turn — one call of
+ * each, then the next round — so a moment of noise on the machine lands on every row alike instead of on
+ * whichever row was running. Every answer must be 200.
+ */
+async function latencies(samples, calls) {
+  const names = Object.keys(calls);
+  const ms = Object.fromEntries(names.map((name) => [name, []]));
+  for (let i = -5; i < samples; i++) {
+    for (const name of names) {
+      const started = performance.now();
+      const res = await calls[name]();
+      if (i >= 0) ms[name].push(performance.now() - started);
+      if (res.status !== 200) throw new Error(`${name}: status ${res.status}: ${res.text.slice(0, 200)}`);
+    }
   }
-  ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+  return Object.fromEntries(
+    names.map((name) => {
+      const sorted = ms[name].sort((a, b) => a - b);
+      return [name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }];
+    }),
+  );
 }
 
 /** The next_cursor of the page at `skip` (an offset page, read once), to measure the cursor page after it. */
@@ -117,7 +128,7 @@ async function cursorAt(port, token, list, skip) {
 }
 
 async function measure(port, id, size, tokens) {
-  const rows = {};
+  const calls = {};
   const get =
     (path, token = tokens.admin) =>
     () =>
@@ -128,17 +139,16 @@ async function measure(port, id, size, tokens) {
   ]) {
     const middle = await cursorAt(port, tokens.admin, list, Math.floor(total / 2));
     const last = await cursorAt(port, tokens.admin, list, Math.max(0, total - 150));
-    rows[`GET /${list} first page`] = await latency(SAMPLES, get(`/${list}?limit=100`));
-    rows[`GET /${list} cursor page, middle`] = await latency(
-      SAMPLES,
-      get(`/${list}?limit=100&cursor=${encodeURIComponent(middle)}`),
-    );
-    rows[`GET /${list} cursor page, last`] = await latency(SAMPLES, get(`/${list}?limit=100&cursor=${encodeURIComponent(last)}`));
+    calls[`GET /${list} first page`] = get(`/${list}?limit=100`);
+    calls[`GET /${list} cursor page, middle`] = get(`/${list}?limit=100&cursor=${encodeURIComponent(middle)}`);
+    calls[`GET /${list} cursor page, last`] = get(`/${list}?limit=100&cursor=${encodeURIComponent(last)}`);
   }
-  rows['GET /users/me'] = await latency(SAMPLES, get('/users/me', tokens.user));
-  rows['POST /auth/login'] = await latency(LOGIN_SAMPLES, () =>
-    request(port, 'POST', `${PREFIX}/auth/login`, { body: { email: id.userEmail, password: id.userPassword } }),
-  );
+  calls['GET /users/me'] = get('/users/me', tokens.user);
+  const rows = await latencies(SAMPLES, calls);
+  // bcrypt-bound (~0.2 s each): fewer samples, on their own
+  const signIn = () =>
+    request(port, 'POST', `${PREFIX}/auth/login`, { body: { email: id.userEmail, password: id.userPassword } });
+  Object.assign(rows, await latencies(LOGIN_SAMPLES, { 'POST /auth/login': signIn }));
   return rows;
 }
 
@@ -194,7 +204,7 @@ function writeReport(results) {
   const lines = [
     '# Growth benchmark',
     '',
-    `${new Date().toISOString()} · commit ${gitDescribe()} · Node ${process.version} · \`npm run bench:growth\` (production mode, PostgreSQL, one worker; ${SAMPLES} sequential requests per row, ${LOGIN_SAMPLES} for login)`,
+    `${new Date().toISOString()} · commit ${gitDescribe()} · Node ${process.version} · \`npm run bench:growth\` (production mode, PostgreSQL, one worker; ${SAMPLES} sequential requests per row, the rows taken in turn; ${LOGIN_SAMPLES} for login)`,
     '',
     ...results.map(
       (r) => `- ${r.size.label}: loaded in ${r.loadSeconds} s (generate_series), then VACUUM ANALYZE and CHECKPOINT`,
