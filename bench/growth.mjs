@@ -1,8 +1,9 @@
 // Growth benchmark: does a request's cost stay flat as the tables grow?
 //
-//   npm run bench:growth      build, then: its own database; 10k users and 50k audit rows, then 1M users and
-//                             5M audit rows (generate_series); p50/p99 of the first, a middle and the last cursor
-//                             page of /users and /audit, of /users/me and of login, at both sizes. Writes
+//   npm run bench:growth      build, then: a database of 10k users and 50k audit rows and one of 1M users and
+//                             5M audit rows (generate_series), each served by its own API; p50/p99 of the first, a
+//                             middle and the last cursor page of /users and /audit, of /users/me and of login, at
+//                             both sizes, their requests taken in turn. Writes
 //                             bench/results/growth-latest.md and exits 1 when a target is missed.
 // BENCH_GROWTH_USERS / BENCH_GROWTH_AUDIT (1000000 / 5000000) set the large size; BENCH_GROWTH_SAMPLES (1000 per
 // row, the rows taken in turn; login 50).
@@ -127,12 +128,14 @@ async function cursorAt(port, token, list, skip) {
   return res.json.next_cursor;
 }
 
-async function measure(port, id, size, tokens) {
-  const calls = {};
+/** The rows of one size's API: the first, a middle and the last cursor page of each list, and /users/me. */
+async function pageCalls(side) {
+  const { port, tokens, size } = side;
   const get =
     (path, token = tokens.admin) =>
     () =>
       request(port, 'GET', `${PREFIX}${path}`, { token });
+  const calls = {};
   for (const [list, total] of [
     ['users', size.users + 2],
     ['audit', size.audit],
@@ -144,55 +147,79 @@ async function measure(port, id, size, tokens) {
     calls[`GET /${list} cursor page, last`] = get(`/${list}?limit=100&cursor=${encodeURIComponent(last)}`);
   }
   calls['GET /users/me'] = get('/users/me', tokens.user);
-  const rows = await latencies(SAMPLES, calls);
-  // bcrypt-bound (~0.2 s each): fewer samples, on their own
-  const signIn = () =>
-    request(port, 'POST', `${PREFIX}/auth/login`, { body: { email: id.userEmail, password: id.userPassword } });
-  Object.assign(rows, await latencies(LOGIN_SAMPLES, { 'POST /auth/login': signIn }));
-  return rows;
+  return calls;
 }
 
+/** Every row of both sizes, taken in turn: each row's two sizes are measured in the same moments. */
+async function measure(sides) {
+  const key = (side, name) => `${side.size.label}\t${name}`;
+  const pages = {};
+  const logins = {};
+  for (const side of sides) {
+    for (const [name, call] of Object.entries(await pageCalls(side))) pages[key(side, name)] = call;
+    const { port, id } = side;
+    logins[key(side, 'POST /auth/login')] = () =>
+      request(port, 'POST', `${PREFIX}/auth/login`, { body: { email: id.userEmail, password: id.userPassword } });
+  }
+  // bcrypt-bound (~0.2 s each): fewer samples, after the pages
+  const all = { ...(await latencies(SAMPLES, pages)), ...(await latencies(LOGIN_SAMPLES, logins)) };
+  return sides.map((side) => {
+    const rows = {};
+    for (const [name, value] of Object.entries(all)) {
+      const [label, row] = name.split('\t');
+      if (label === side.size.label) rows[row] = value;
+    }
+    return rows;
+  });
+}
+
+/**
+ * One database per size, each loaded once and served by its own API process (both pinned to the same core,
+ * started after both loads): the two sizes are measured side by side in one window, as the main bench measures
+ * the API beside its baseline, so noise on the machine cannot land on one size only.
+ */
 async function main() {
   const plan = pinningPlan();
-  const id = newIdentity('growth');
   const admin = await pgAdmin(ADMIN_DB_URL);
-  let api;
-  await admin.query(`CREATE DATABASE ${id.dbName}`);
-  log(`database ${id.dbName}`);
-  const db = await pgAdmin(databaseUrl(ADMIN_DB_URL, id.dbName));
+  const sides = SIZES.map((size, i) => ({ size, id: newIdentity(`growth${i}`) }));
   try {
     const mainJs = snapshotDist();
-    const port = await freePort();
-    await firstBootAndSeed(plan, id, { main: mainJs, port });
-    const results = [];
-    for (const size of SIZES) {
-      if (api) await stopProcess(api.proc);
-      api = undefined;
-      log(`loading: ${size.label}`);
+    for (const side of sides) {
+      await admin.query(`CREATE DATABASE ${side.id.dbName}`);
+      side.created = true;
+      side.db = await pgAdmin(databaseUrl(ADMIN_DB_URL, side.id.dbName));
+      do side.port = await freePort();
+      while (sides.some((other) => other !== side && other.port === side.port));
+      await firstBootAndSeed(plan, side.id, { main: mainJs, port: side.port });
+      log(`loading: ${side.size.label} (database ${side.id.dbName})`);
       const loadStarted = Date.now();
-      await growTo(db, size);
-      const loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
-      // a fresh process per size: the same warm-up at both
-      api = await bootApi(plan, {
-        main: mainJs,
-        port,
-        env: apiEnv(id, { port, runMigrations: false }),
-        logName: 'api-growth.log',
-      });
-      const tokens = {
-        admin: await login(port, id.adminEmail, id.adminPassword),
-        user: await login(port, id.userEmail, id.userPassword),
-      };
-      await sleep(500);
-      log(`measuring: ${size.label}`);
-      results.push({ size, loadSeconds, rows: await measure(port, id, size, tokens) });
+      await growTo(side.db, side.size);
+      side.loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
     }
+    for (const [i, side] of sides.entries()) {
+      side.api = await bootApi(plan, {
+        main: mainJs,
+        port: side.port,
+        env: apiEnv(side.id, { port: side.port, runMigrations: false }),
+        logName: `api-growth-${i}.log`,
+      });
+      side.tokens = {
+        admin: await login(side.port, side.id.adminEmail, side.id.adminPassword),
+        user: await login(side.port, side.id.userEmail, side.id.userPassword),
+      };
+    }
+    await sleep(500);
+    log('measuring both sizes, their requests taken in turn');
+    const rows = await measure(sides);
+    const results = sides.map((side, i) => ({ size: side.size, loadSeconds: side.loadSeconds, rows: rows[i] }));
     writeReport(results);
     return results;
   } finally {
-    if (api) await stopProcess(api.proc);
-    await db.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${id.dbName} WITH (FORCE)`);
+    for (const side of sides) {
+      if (side.api) await stopProcess(side.api.proc);
+      await side.db?.end();
+      if (side.created) await admin.query(`DROP DATABASE IF EXISTS ${side.id.dbName} WITH (FORCE)`);
+    }
     await admin.end();
   }
 }
