@@ -3,21 +3,9 @@ import type { ConfigType } from '@nestjs/config';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { clusterMetricsFromPrimary, isClusterWorker } from './worker-messages.js';
 import { appConfig } from '@gad/config';
+import { LatencyWindow, type HttpSummary } from './latency-window.js';
 
-const WINDOW_SECONDS = 60;
-
-export interface HttpSummary {
-  /** Requests per second over the last minute. */
-  rps: number;
-  /** 95th-percentile latency over the last minute, milliseconds. */
-  p95_ms: number;
-}
-
-/** One second of request latencies, for the dashboard's rolling rps/p95 (Prometheus keeps the real histogram). */
-interface Bucket {
-  second: number;
-  durations: number[];
-}
+export type { HttpSummary };
 
 /**
  * The app's Prometheus registry (one per app instance, so tests can run several) and the shared
@@ -29,7 +17,7 @@ export class MetricsService {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   /** Requests being served; read by the gauge at scrape time, so counting costs a request nothing more. */
   httpInFlight = 0;
-  private readonly window: Bucket[] = Array.from({ length: WINDOW_SECONDS }, () => ({ second: 0, durations: [] }));
+  private readonly lastMinute = new LatencyWindow();
 
   constructor(@Inject(appConfig.KEY) app: ConfigType<typeof appConfig>) {
     this.registry.setDefaultLabels({ app: app.name });
@@ -88,22 +76,12 @@ export class MetricsService {
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
-    const second = Math.floor(Date.now() / 1000);
-    const bucket = this.window[second % WINDOW_SECONDS];
-    if (bucket.second !== second) {
-      bucket.second = second;
-      bucket.durations = [];
-    }
-    if (bucket.durations.length < 10_000) bucket.durations.push(seconds * 1000);
+    this.lastMinute.record(seconds * 1000);
   }
 
+  /** The dashboard's rolling request rate and p95 over the last minute (Prometheus keeps the real histogram). */
   httpSummary(): HttpSummary {
-    const now = Math.floor(Date.now() / 1000);
-    const recent = this.window.filter((b) => b.second > now - WINDOW_SECONDS && b.second <= now).flatMap((b) => b.durations);
-    if (recent.length === 0) return { rps: 0, p95_ms: 0 };
-    recent.sort((a, b) => a - b);
-    const p95 = recent[Math.min(recent.length - 1, Math.floor(recent.length * 0.95))];
-    return { rps: Math.round((recent.length / WINDOW_SECONDS) * 100) / 100, p95_ms: Math.round(p95 * 10) / 10 };
+    return this.lastMinute.summary();
   }
 }
 
