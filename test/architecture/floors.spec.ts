@@ -1,5 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { cycles, deepImports, floorViolations, importsUnder, libraryEdges, readFloors, type ImportEdge } from './floors.js';
+import {
+  cycles,
+  deepImports,
+  floorViolations,
+  importsUnder,
+  libraryEdges,
+  libraryOf,
+  readFloors,
+  specifiersOf,
+  type ImportEdge,
+} from './floors.js';
 
 const root = process.cwd();
 const libraries = readdirSync('libs');
@@ -52,6 +62,30 @@ describe('the floor checks catch what they must', () => {
         ]),
       ),
     ).toHaveLength(1);
+  });
+
+  it('sees every way a file can name another module', () => {
+    const source = [
+      "import { Role } from '@gad/users';",
+      "import '@gad/cache';",
+      "import type { X } from '@gad/audit';",
+      "export * from '@gad/ai';",
+      "export { Y } from '@gad/auth';",
+      "const lazy = () => import('@gad/realtime');",
+      "const old = require('@gad/limits');",
+      "// import { Z } from '@gad/health'; (a comment names nothing)",
+    ].join('\n');
+    expect(specifiersOf(source).sort()).toEqual(
+      ['@gad/ai', '@gad/audit', '@gad/auth', '@gad/cache', '@gad/limits', '@gad/realtime', '@gad/users'].sort(),
+    );
+  });
+
+  it('maps an import to the library it reaches, by alias, by a path inside it or by a relative path', () => {
+    expect(libraryOf('libs/access/src/roles.ts', '@gad/users')).toBe('users');
+    expect(libraryOf('libs/access/src/roles.ts', '@gad/users/src/user.entity.js')).toBe('users');
+    expect(libraryOf('libs/access/src/roles.ts', '../../users/src/user.entity.js')).toBe('users');
+    expect(libraryOf('libs/access/src/roles.ts', './public.decorator.js')).toBe('access');
+    expect(libraryOf('libs/access/src/roles.ts', '@nestjs/common')).toBe('');
   });
 
   it('finds a deep import', () => {

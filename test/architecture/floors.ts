@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
+import ts from 'typescript';
 
 /** Which floor each library stands on, as README's Layout declares it. */
 export type Floors = Map<string, number>;
@@ -11,7 +12,6 @@ export interface ImportEdge {
   to: string;
 }
 
-const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 const TEST_FILE = /\.(spec|e2e-spec|fault-spec|browser-spec)\.ts$/;
 
 /** The floors table between `<!-- floors:start -->` and `<!-- floors:end -->`: `| floor | libraries |` rows. */
@@ -28,6 +28,14 @@ export function readFloors(readme: string): Floors {
   return floors;
 }
 
+/**
+ * Every module a source file names, read by TypeScript's own scanner: `import … from`, side-effect
+ * `import 'x'`, `export … from`, `import type`, dynamic `import()` and `require()`.
+ */
+export function specifiersOf(source: string): string[] {
+  return ts.preProcessFile(source, true, true).importedFiles.map((file) => file.fileName);
+}
+
 /** Every import statement's specifier in the source files under `dir` (tests excluded). */
 export function importsUnder(root: string, dir: string): Array<{ file: string; specifier: string }> {
   const found: Array<{ file: string; specifier: string }> = [];
@@ -37,9 +45,7 @@ export function importsUnder(root: string, dir: string): Array<{ file: string; s
       if (statSync(full).isDirectory()) {
         if (name !== 'node_modules' && name !== 'dist' && name !== 'test') visit(full);
       } else if (name.endsWith('.ts') && !TEST_FILE.test(name)) {
-        for (const match of readFileSync(full, 'utf8').matchAll(IMPORT)) {
-          found.push({ file: relative(root, full), specifier: match[1] ?? match[2] });
-        }
+        for (const specifier of specifiersOf(readFileSync(full, 'utf8'))) found.push({ file: relative(root, full), specifier });
       }
     }
   };
@@ -47,13 +53,21 @@ export function importsUnder(root: string, dir: string): Array<{ file: string; s
   return found;
 }
 
-/** Imports from one library to another (`@gad/<name>`). */
+/** Imports from one library to another: `@gad/<name>` (or a path inside it), or a relative path into its folder. */
 export function libraryEdges(root: string, libraries: string[]): ImportEdge[] {
   return libraries.flatMap((from) =>
     importsUnder(root, join('libs', from))
-      .map(({ file, specifier }) => ({ file, from, to: /^@gad\/([\w-]+)$/.exec(specifier)?.[1] ?? '' }))
+      .map(({ file, specifier }) => ({ file, from, to: libraryOf(file, specifier) }))
       .filter((edge) => edge.to !== '' && edge.to !== from),
   );
+}
+
+/** The library an import in `file` reaches, or '' for a package or a file of no library. */
+export function libraryOf(file: string, specifier: string): string {
+  const alias = /^@gad\/([\w-]+)(?:\/|$)/.exec(specifier);
+  if (alias) return alias[1];
+  if (!specifier.startsWith('.')) return '';
+  return /^libs\/([\w-]+)\//.exec(normalize(join(dirname(file), specifier)))?.[1] ?? '';
 }
 
 /** What breaks the floors: a library importing one on its own floor or above, or one that is not on the table. */
