@@ -9,7 +9,7 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Configuration } from '@gad/config';
-import { ACCESS_COOKIE } from '@gad/auth';
+import { extractAccessToken } from '@gad/auth';
 import { HealthService } from '@gad/health';
 import { ThrottledClients } from '@gad/limits';
 import { RealtimeIoAdapter } from '@gad/realtime';
@@ -69,7 +69,7 @@ export async function createApp(config: Configuration, options: CreateAppOptions
     swaggerUiPath: `/${SWAGGER_UI_PATH}`,
     dashboardDir: options.dashboardDir ?? join(projectRoot(), 'apps/dashboard'),
     throttle,
-    accessCookie: ACCESS_COOKIE,
+    hasCredential: (request) => extractAccessToken(request) !== undefined,
   });
   recordHttpMetrics(fastify, app.get(MetricsService));
   logRequests(fastify, config.app);

@@ -96,6 +96,16 @@ describe('abuse resistance', () => {
       expect(sent.sent).toBeLessThan(8 * 1024 * 1024); // what the socket buffers took, not the body
     });
 
+    it('leaves a body-bearing request to the guard whenever auth itself would read a token from it', async () => {
+      // the early check asks auth's own reader: a cookie it accepts (space before `=`) is not refused unread
+      const body = { message: 'hello' };
+      const spaced = await call('POST', `${t.api}/ai/chat`, body, { cookie: `theme=dark; access_token =${admin.token}` });
+      expect(spaced.status).toBe(200);
+      const malformed = await call('POST', `${t.api}/ai/chat`, body, { headers: { Authorization: 'Bearer  two-spaces' } });
+      expect(malformed.status).toBe(401);
+      expect(malformed.body.detail).toBe('Authentication is required: send a bearer token.');
+    });
+
     it('answers a throttled client with 429 before reading its 32 MB body (past the 10 MB limit)', async () => {
       const strict = await suite.start({ RATE_LIMIT_CALLS: '3', RATE_LIMIT_PERIOD: '60' });
       for (let i = 0; i < 3; i++) expect((await fetch(`${strict.api}/users/me`)).status).toBe(401);

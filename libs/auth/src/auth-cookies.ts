@@ -61,3 +61,8 @@ export function bearerToken(req: { headers: IncomingHttpHeaders }): string | und
 }
 
 const BEARER = 'bearer';
+
+/** The access token from `Authorization: Bearer` or, for browsers, the access cookie; never the query string. */
+export function extractAccessToken(req: { headers: IncomingHttpHeaders }): string | undefined {
+  return bearerToken(req) ?? readCookie(req, ACCESS_COOKIE);
+}

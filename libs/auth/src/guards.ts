@@ -10,13 +10,8 @@ import {
   type Role,
 } from '@gad/access';
 import { ProblemException } from '@gad/observability';
-import { ACCESS_COOKIE, bearerToken, readCookie } from './auth-cookies.js';
+import { extractAccessToken } from './auth-cookies.js';
 import { AuthService } from './auth.service.js';
-
-/** The access token from `Authorization: Bearer` or, for browsers, the access cookie; never the query string. */
-export function extractAccessToken(req: Pick<FastifyRequest, 'headers'>): string | undefined {
-  return bearerToken(req) ?? readCookie(req, ACCESS_COOKIE);
-}
 
 /**
  * Global: every route needs a valid access token unless marked @Public(). Verification is

@@ -1,10 +1,9 @@
 import { HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
+import { TrustedOrigins } from '@gad/access';
 import { httpConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
-
-const normalize = (origin: string): string => origin.trim().replace(/\/+$/, '').toLowerCase();
 
 /**
  * Where a browser says a request comes from: `Origin`, or without it the origin of `Referer`; undefined
@@ -29,27 +28,18 @@ export function claimedOrigin(headers: FastifyRequest['headers']): string | unde
  */
 @Injectable()
 export class TrustedOriginGuard implements CanActivate {
-  private readonly allowed: ReadonlySet<string>;
+  private readonly origins: TrustedOrigins;
 
   constructor(@Inject(httpConfig.KEY) http: ConfigType<typeof httpConfig>) {
-    this.allowed = new Set(http.corsAllowedOrigins.map(normalize));
+    this.origins = new TrustedOrigins(http.corsAllowedOrigins);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const origin = claimedOrigin(req.headers);
-    if (origin === undefined || this.trusted(origin, req.headers.host)) return true;
+    if (origin === undefined || this.origins.isTrusted(origin, req.headers.host)) return true;
     throw new ProblemException(HttpStatus.FORBIDDEN, {
       detail: 'This request comes from a page of another site: sign in from this site or a CORS_ALLOWED_ORIGINS origin.',
     });
-  }
-
-  private trusted(origin: string, host: string | undefined): boolean {
-    if (this.allowed.has(normalize(origin))) return true;
-    try {
-      return host !== undefined && new URL(origin).host === host.toLowerCase();
-    } catch {
-      return false;
-    }
   }
 }

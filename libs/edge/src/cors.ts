@@ -1,5 +1,6 @@
 import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
+import { TrustedOrigins } from '@gad/access';
 import type { Configuration } from '@gad/config';
 
 export const EXPOSED_HEADERS = [
@@ -25,9 +26,9 @@ export interface CorsPolicy {
 }
 
 export function corsOptions(http: Configuration['http']): CorsPolicy {
-  const allowed = new Set(http.corsAllowedOrigins.map(normalizeOrigin));
+  const origins = new TrustedOrigins(http.corsAllowedOrigins);
   return {
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(normalizeOrigin(origin))),
+    origin: (origin, callback) => callback(null, origin !== undefined && origins.isListed(origin)),
     credentials: http.corsAllowCredentials,
     methods: 'GET,POST,PUT,DELETE,PATCH,OPTIONS',
     exposedHeaders: EXPOSED_HEADERS,
@@ -43,8 +44,4 @@ export async function registerCors(fastify: FastifyInstance, http: Configuration
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
       policy.origin(origin, callback),
   });
-}
-
-export function normalizeOrigin(origin: string): string {
-  return origin.trim().replace(/\/+$/, '').toLowerCase();
 }

@@ -5,7 +5,7 @@ import type { Configuration } from '@gad/config';
 import { checkBodyHeaders, registerBodyParsers } from './body-limits.js';
 import { compressionOptions } from './compression.js';
 import { registerCors } from './cors.js';
-import { refuseEarly, type ThrottleView } from './early-refusals.js';
+import { refuseEarly, type CredentialCheck, type ThrottleView } from './early-refusals.js';
 import { httpsRedirect } from './https-redirect.js';
 import { routeSecurityPolicies } from './security-headers.js';
 import { serveDashboard } from './static-assets.js';
@@ -18,8 +18,8 @@ export interface EdgeOptions {
   dashboardDir: string;
   /** Clients the throttler has just refused; their bodies are refused unread. */
   throttle: ThrottleView;
-  /** The access-token cookie's name: a credential the early check looks for. */
-  accessCookie: string;
+  /** Whether a request carries an access token at all (auth's own reading of the headers; not whether it is valid). */
+  hasCredential: CredentialCheck;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface EdgeOptions {
  * credential for a route that needs one) are answered before they are read.
  */
 export const edge = fp(
-  async (fastify: FastifyInstance, { config, swaggerUiPath, dashboardDir, throttle, accessCookie }: EdgeOptions) => {
+  async (fastify: FastifyInstance, { config, swaggerUiPath, dashboardDir, throttle, hasCredential }: EdgeOptions) => {
     await registerCors(fastify, config.http);
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.header('x-request-id', request.id);
@@ -39,7 +39,7 @@ export const edge = fp(
     routeSecurityPolicies(fastify, config, swaggerUiPath);
     if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
     fastify.addHook('onRequest', checkBodyHeaders(config));
-    fastify.addHook('onRequest', refuseEarly(throttle, accessCookie));
+    fastify.addHook('onRequest', refuseEarly(throttle, hasCredential));
     registerBodyParsers(fastify, config);
     await fastify.register(fastifyCompress, compressionOptions);
     await serveDashboard(fastify, config, dashboardDir);

@@ -8,7 +8,7 @@ import type { Counter } from 'prom-client';
 import { ConnectionSlots, type ConnectionSlot } from './connection-slots.repository.js';
 import type { RefusalReason } from './realtime.constants.js';
 import { errorText } from './error-text.js';
-import { type AuthenticatedUser } from '@gad/access';
+import { TrustedOrigins, type AuthenticatedUser } from '@gad/access';
 
 /** A refused handshake: socket.io sends it to the client as `connect_error` (message = reason, data = {detail}). */
 export class SocketRefusal extends Error {
@@ -38,7 +38,7 @@ const MAX_TOKEN_LENGTH = 4096;
 @Injectable()
 export class HandshakeService {
   private readonly logger = new Logger('Realtime');
-  private readonly allowedOrigins: Set<string>;
+  private readonly origins: TrustedOrigins;
   private readonly refusals: Counter<'reason'>;
 
   constructor(
@@ -47,7 +47,7 @@ export class HandshakeService {
     private readonly slots: ConnectionSlots,
     metrics: MetricsService,
   ) {
-    this.allowedOrigins = new Set(http.corsAllowedOrigins.map(normalizeOrigin));
+    this.origins = new TrustedOrigins(http.corsAllowedOrigins);
     this.refusals = metrics.counter('socketio_refusals_total', 'Socket.IO handshakes refused, by reason', ['reason']);
   }
 
@@ -124,21 +124,11 @@ export class HandshakeService {
   }
 
   private originAllowed(origin: string | undefined, host: string | undefined): boolean {
-    if (!origin) return true; // not a browser page
-    if (this.allowedOrigins.has(normalizeOrigin(origin))) return true;
-    try {
-      return new URL(origin).host === host;
-    } catch {
-      return false;
-    }
+    return !origin || this.origins.isTrusted(origin, host); // no Origin: not a browser page
   }
 
   private unexpected(error: unknown): SocketRefusal {
     this.logger.error({ err: errorText(error) }, 'socket handshake failed');
     return new SocketRefusal('unavailable', 'The server could not check your access right now; retry shortly.');
   }
-}
-
-function normalizeOrigin(origin: string): string {
-  return origin.trim().replace(/\/+$/, '').toLowerCase();
 }
