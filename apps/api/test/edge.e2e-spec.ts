@@ -319,6 +319,7 @@ describe('the HTTP edge', () => {
       expect(res.status).toBe(503);
       expect(Date.now() - began).toBeLessThan(750);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get('retry-after')).toBe('5'); // docs/API.md, "Outages"
       expect(await res.json()).toMatchObject({ status: 503, title: 'Request timed out' });
     });
 

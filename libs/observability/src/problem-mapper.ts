@@ -47,6 +47,7 @@ export function toProblem(error: unknown, req: AnyRequest, options: MapOptions):
     error = new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
       title: 'Request timed out',
       detail: 'The request did not complete in time. Retry shortly.',
+      headers: { 'Retry-After': '5' },
     });
   }
   const status = statusOf(error);
