@@ -85,8 +85,8 @@ interface Outcome {
 const NO_USAGE: TokenUsage = { promptTokens: null, completionTokens: null };
 
 /**
- * Chat with the configured OpenAI-compatible provider, within the global and per-user sliding
- * windows, the per-process concurrency cap and the request timeout. Whatever goes wrong, the caller
+ * Chat with the configured OpenAI-compatible provider, within the global and per-user fixed
+ * windows (the shared counters), the per-process concurrency cap and the request timeout. Whatever goes wrong, the caller
  * gets an answer: the fallback sentence for the cause. Every chat is counted and recorded.
  */
 @Injectable()

@@ -17,7 +17,7 @@ const CLUSTER_REQUEST_TIMEOUT_MS = 2000;
  * Socket.IO server options from the configuration (heartbeat, message size, CORS as for HTTP) and the
  * fan-out: with Redis, the Redis adapter, so rooms and broadcasts span every instance; without it,
  * in a WORKERS>1 worker, the node:cluster adapter (the primary runs its setupPrimary) for this host.
- * createApp: `app.useWebSocketAdapter(await RealtimeIoAdapter.create(app, configuration))`.
+ * createApp: `app.useWebSocketAdapter(await RealtimeIoAdapter.create(app, configuration, corsOptions(configuration.http)))`.
  */
 export class RealtimeIoAdapter extends IoAdapter {
   private fanout?: (nsp: unknown) => unknown;
