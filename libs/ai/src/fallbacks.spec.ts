@@ -27,7 +27,7 @@ describe('fallbacks', () => {
   });
 
   it('classifies what the provider client throws', async () => {
-    await loadSdk(); // the client loads the SDK on its first call; its errors can only come after that
+    await loadSdk(); // the client loads the SDK at boot when configured; its errors can only come after that
     const headers = new Headers();
     expect(classifyProviderError(new RateLimitError(429, undefined, 'slow down', headers))).toBe('rate_limited');
     expect(classifyProviderError(APIError.generate(500, undefined, 'boom', headers))).toBe('upstream_error');
