@@ -13,6 +13,8 @@ export interface RequestOptions {
   cookie?: string;
   headers?: Record<string, string>;
   form?: Record<string, string>;
+  /** Gives up on the request (fetch rejects) when this aborts, e.g. AbortSignal.timeout(ms). */
+  signal?: AbortSignal;
 }
 
 /** Minimal JSON client over fetch that also exposes Set-Cookie. */
@@ -33,7 +35,7 @@ export async function call<T = any>(
     headers['Content-Type'] ??= 'application/json';
     payload = typeof body === 'string' ? body : JSON.stringify(body);
   }
-  const res = await fetch(url, { method, headers, body: payload, redirect: 'manual' });
+  const res = await fetch(url, { method, headers, body: payload, redirect: 'manual', signal: options.signal });
   const text = await res.text();
   let parsed: unknown = text;
   try {
