@@ -35,6 +35,11 @@ export default {
   coverageThreshold: { global: { lines: 70, statements: 70, functions: 70, branches: 60 } },
   coverageReporters: ['text-summary', 'lcov'],
   maxWorkers: 2,
+  // Each ESM test file's modules stay in Node's module registry for the vm modules, so a worker's heap
+  // grows ~50 MB per e2e file (1.4-1.7 GB by the end of a run). Exiting that took 400-600 ms, against
+  // jest-worker's 500 ms grace, hence "A worker process has failed to exit gracefully" with no handle
+  // leaked. Jest's documented remedy: recycle a worker whose heap passes this after a test file.
+  workerIdleMemoryLimit: '512MB',
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
