@@ -74,6 +74,9 @@ describe('realtime /dashboard (PostgreSQL)', () => {
         expect(refusal.message).toBe('unauthorized');
         expect(typeof refusal.data?.detail).toBe('string');
       }
+      // longer than any token we sign (as a cookie: an auth payload that long exceeds WS_MESSAGE_MAX_SIZE here)
+      const oversized = { extraHeaders: { Cookie: `access_token=${admin.token}${'a'.repeat(5000)}` } };
+      expect((await refused(dashboardSocket(t.origin, undefined, oversized))).message).toBe('unauthorized');
       const gone = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
       expect((await call('POST', `${t.api}/auth/logout`, undefined, { token: gone.token })).status).toBe(204);
       expect((await refused(dashboardSocket(t.origin, gone.token))).message).toBe('unauthorized');

@@ -81,7 +81,7 @@ export class TokenService {
     const claims = checkClaims(payload, this.config.issuer, this.accessTtlSeconds);
     if (!claims) throw invalidToken('The access token is invalid.');
     // the contract grants clock skew to `iat` only; `exp` is exact
-    if (claims.exp <= Date.now() / 1000) throw invalidToken('The access token has expired.');
+    if (claims.exp <= Date.now() / 1000) throw new AccessTokenExpired();
     return claims;
   }
 
@@ -138,6 +138,16 @@ export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
 
 export function invalidToken(detail: string): ProblemException {
   return new ProblemException(HttpStatus.UNAUTHORIZED, { detail, headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE } });
+}
+
+/** The one refusal of a well-formed token that the client fixes by refreshing it, not by signing in again. */
+export class AccessTokenExpired extends ProblemException {
+  constructor() {
+    super(HttpStatus.UNAUTHORIZED, {
+      detail: 'The access token has expired.',
+      headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
+    });
+  }
 }
 
 /** A 401 that is not about a bearer token (wrong password, refresh cookie): the plain challenge. */

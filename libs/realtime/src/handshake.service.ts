@@ -1,7 +1,7 @@
 import { Inject, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Socket } from 'socket.io';
-import { ACCESS_COOKIE, AuthService, readCookie } from '@gad/auth';
+import { ACCESS_COOKIE, AccessTokenExpired, AuthService, readCookie } from '@gad/auth';
 import { httpConfig } from '@gad/config';
 import { MetricsService, ProblemException } from '@gad/observability';
 import type { Counter } from 'prom-client';
@@ -27,8 +27,6 @@ export interface Admission {
   user: AuthenticatedUser;
   slot: ConnectionSlot;
 }
-
-const MAX_TOKEN_LENGTH = 4096;
 
 /**
  * Who may open a /dashboard socket: a valid access token (handshake `auth.token`, or the access
@@ -74,8 +72,6 @@ export class HandshakeService {
         'The access cookie is only accepted from this site or a CORS_ALLOWED_ORIGINS origin.',
       );
     }
-    if (token.length > MAX_TOKEN_LENGTH) throw new SocketRefusal('unauthorized', 'The access token is invalid.');
-
     const user = await this.authenticate(token);
     if (user.mustChangePassword) {
       throw new SocketRefusal('password_change_required', 'Change your password first: POST /auth/change-password.');
@@ -115,9 +111,8 @@ export class HandshakeService {
       return await this.auth.authenticate(token);
     } catch (error) {
       if (error instanceof ProblemException && error.getStatus() === HttpStatus.UNAUTHORIZED) {
-        // AuthService words an expired signature this way; the client should refresh rather than sign in again
-        const expired = /expired/i.test(error.problem.detail) && !/session/i.test(error.problem.detail);
-        throw new SocketRefusal(expired ? 'token_expired' : 'unauthorized', error.problem.detail);
+        // an expired token is refreshed, not signed in again
+        throw new SocketRefusal(error instanceof AccessTokenExpired ? 'token_expired' : 'unauthorized', error.problem.detail);
       }
       throw error;
     }
