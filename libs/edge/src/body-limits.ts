@@ -33,7 +33,7 @@ const tooLarge = (limit: number): string => `The request body is larger than the
  * the route's limit is 413; a body that is not JSON (or, for the login route, a form) is 415.
  * A chunked body is counted by the parser as it arrives and refused the moment it passes the limit.
  */
-export function checkBodyHeaders(config: Configuration) {
+export function checkBodyHeaders(config: Pick<Configuration, 'app' | 'http'>) {
   const login = normalizePath(loginPath(config));
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const { headers } = request.raw;
@@ -58,8 +58,7 @@ export function checkBodyHeaders(config: Configuration) {
  * JSON_MAX_* bounds (read off the text in one linear pass, before it is parsed); and the login form.
  * Fastify's own parsers are replaced so every failure is answered in our words.
  */
-export function registerBodyParsers(fastify: FastifyInstance, config: Configuration): void {
-  const { http } = config;
+export function registerBodyParsers(fastify: FastifyInstance, http: Configuration['http']): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_TYPE, (request, payload, done) => {
     readBody(request.raw, bodyLimitOf(request, http), (error, text) => {

@@ -1,9 +1,9 @@
 import fastifyCompress from '@fastify/compress';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Configuration } from '@gad/config';
 import { checkBodyHeaders, registerBodyParsers } from './body-limits.js';
 import { compressionOptions } from './compression.js';
+import type { EdgeSettings } from './edge-settings.js';
 import { registerCors } from './cors.js';
 import { refuseEarly, type CredentialCheck, type ThrottleView } from './early-refusals.js';
 import { httpsRedirect } from './https-redirect.js';
@@ -11,7 +11,7 @@ import { routeSecurityPolicies } from './security-headers.js';
 import { serveDashboard } from './static-assets.js';
 
 export interface EdgeOptions {
-  config: Configuration;
+  config: EdgeSettings;
   /** Swagger UI's path, e.g. /api/docs (its page gets its own CSP). */
   swaggerUiPath: string;
   /** The dashboard page and its static/ folder. */
@@ -40,7 +40,7 @@ export const edge = fp(
     if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
     fastify.addHook('onRequest', checkBodyHeaders(config));
     fastify.addHook('onRequest', refuseEarly(throttle, hasCredential));
-    registerBodyParsers(fastify, config);
+    registerBodyParsers(fastify, config.http);
     await fastify.register(fastifyCompress, compressionOptions);
     await serveDashboard(fastify, config, dashboardDir);
   },

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Configuration } from '@gad/config';
+import type { EdgeSettings } from './edge-settings.js';
 import { refuse } from './edge-problem.js';
 import { hasBody } from '@gad/observability';
 import { isProbePath } from './probe-paths.js';
@@ -8,7 +8,7 @@ import { isProbePath } from './probe-paths.js';
  * FORCE_HTTPS: plain-HTTP requests are redirected to https. request.protocol reads X-Forwarded-Proto
  * only from a trusted proxy (Fastify `trustProxy`). Probes stay reachable over HTTP inside the cluster.
  */
-export function httpsRedirect(config: Configuration) {
+export function httpsRedirect(config: EdgeSettings) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     if (request.protocol === 'https' || isProbePath(config, request.url.split('?')[0])) return done();
     const host = request.host;

@@ -59,7 +59,7 @@ export function cspHeader(directives: Directives): string {
  * at boot): HSTS only in production or behind FORCE_HTTPS, frames denied, X-XSS-Protection: 0 (the old
  * filter is itself an XSS vector), no X-Powered-By, and the API's strict CSP.
  */
-export function securityHeaders(config: Configuration): SecurityHeadersOptions {
+export function securityHeaders(config: Pick<Configuration, 'app' | 'http'>): SecurityHeadersOptions {
   const hsts = config.app.isProduction || config.http.forceHttps;
   return {
     contentSecurityPolicy: { useDefaults: false, directives: withUpgrade(API_DIRECTIVES, hsts) },
@@ -75,7 +75,11 @@ export function securityHeaders(config: Configuration): SecurityHeadersOptions {
  * may also serve to the dashboard's origin). Each such route gets a hook that sets its CSP on the reply, which
  * takes precedence over the headers NestJS writes for every answer; every other route has no hook at all.
  */
-export function routeSecurityPolicies(fastify: FastifyInstance, config: Configuration, swaggerUiPath: string): void {
+export function routeSecurityPolicies(
+  fastify: FastifyInstance,
+  config: Pick<Configuration, 'app' | 'http'>,
+  swaggerUiPath: string,
+): void {
   const hsts = config.app.isProduction || config.http.forceHttps;
   const dashboard = cspHeader(withUpgrade(dashboardDirectives(config), hsts));
   const swaggerPolicy = cspHeader(withUpgrade(SWAGGER_DIRECTIVES, hsts));

@@ -90,7 +90,11 @@ export function socketIoClientAsset(): FingerprintedAsset | undefined {
 }
 
 /** index.html with each `/static/<file>` pointing at its hashed name, on the CDN when CDN_BASE_URL applies. */
-export function renderDashboardPage(html: string, assets: Map<string, FingerprintedAsset>, config: Configuration): string {
+export function renderDashboardPage(
+  html: string,
+  assets: Map<string, FingerprintedAsset>,
+  config: Pick<Configuration, 'app' | 'http'>,
+): string {
   return html.replace(/\/static\/([\w.-]+)/g, (path, name: string) => {
     const asset = assets.get(name);
     return asset ? assetUrl(config, 'static', asset.hashed) : path;
@@ -103,7 +107,11 @@ export function renderDashboardPage(html: string, assets: Map<string, Fingerprin
  * front of /static serves them to the page's origin, and module scripts are fetched with CORS).
  * /static/<file>: the files as they are (no listing, no index, no dotfiles; `..` refused after decoding).
  */
-export async function serveDashboard(fastify: FastifyInstance, config: Configuration, dashboardDir: string): Promise<void> {
+export async function serveDashboard(
+  fastify: FastifyInstance,
+  config: Pick<Configuration, 'app' | 'http'>,
+  dashboardDir: string,
+): Promise<void> {
   const staticDir = join(dashboardDir, 'static');
   const assets = fingerprintAssets(staticDir);
   const client = socketIoClientAsset();
