@@ -24,6 +24,8 @@ import {
   sleep,
 } from './lib.mjs';
 import { ADMIN_DB_URL, apiEnv, bootApi, firstBootAndSeed, login, newIdentity, snapshotDist, stopProcess } from './api.mjs';
+// the app's own naming of a month's partition (bench:growth builds first)
+import { addMonths, monthStart, partitionName } from '../dist/libs/database/src/monthly-partitions.js';
 
 const LARGE_USERS = Number(process.env.BENCH_GROWTH_USERS || 1_000_000);
 const LARGE_AUDIT = Number(process.env.BENCH_GROWTH_AUDIT || 5_000_000);
@@ -43,15 +45,17 @@ const log = (...args) => console.log(`[growth ${new Date().toISOString().slice(1
 
 /**
  * audit_logs is partitioned by UTC month and the app makes partitions only from the current month on: the
- * months the backdated rows fall in are made here, named as MonthlyPartitions names them.
+ * months the backdated rows fall in are made here, named by MonthlyPartitions' own `partitionName`.
  */
 async function auditPartitions(db) {
   const now = new Date();
-  const month = (d, n = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1));
-  for (let m = month(new Date(now.getTime() - (AUDIT_SPREAD_DAYS + 2) * 86_400_000)); m < month(now); m = month(m, 1)) {
-    const name = `audit_logs_p${m.getUTCFullYear()}_${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+  for (
+    let m = monthStart(new Date(now.getTime() - (AUDIT_SPREAD_DAYS + 2) * 86_400_000));
+    m < monthStart(now);
+    m = addMonths(m, 1)
+  ) {
     await db.query(
-      `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF audit_logs FOR VALUES FROM ('${m.toISOString()}') TO ('${month(m, 1).toISOString()}')`,
+      `CREATE TABLE IF NOT EXISTS ${partitionName('audit_logs', m)} PARTITION OF audit_logs FOR VALUES FROM ('${m.toISOString()}') TO ('${addMonths(m, 1).toISOString()}')`,
     );
   }
 }

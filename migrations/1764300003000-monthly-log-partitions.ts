@@ -14,6 +14,8 @@ const LOGS: Record<string, Record<string, string>> = {
   },
 };
 
+// A migration keeps its own copy of these (libs/database's MonthlyPartitions has the live ones): what it ran
+// once must not change when the library does.
 const monthStart = (date: Date): Date => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
 const addMonths = (month: Date, n: number): Date => new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + n, 1));
 const partitionName = (table: string, month: Date): string =>
