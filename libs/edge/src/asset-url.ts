@@ -1,4 +1,4 @@
-import type { Configuration } from '@gad/config';
+import type { EdgeSettings } from './edge-settings.js';
 
 export type AssetType = 'static' | 'images' | 'docs';
 
@@ -8,7 +8,7 @@ const LOCAL_BASE: Record<AssetType, string> = { static: '/static', images: '/sta
  * A CDN per asset type (static, images, docs), from configuration instead of hard-coded domains: in staging and production
  * with CDN_BASE_URL set, `${CDN_BASE_URL}/${type}/${file}`; otherwise the local /static paths.
  */
-export function assetUrl(config: Pick<Configuration, 'app' | 'http'>, type: AssetType, file: string): string {
+export function assetUrl(config: EdgeSettings, type: AssetType, file: string): string {
   const path = file
     .split('/')
     .filter((segment) => segment !== '')
@@ -22,13 +22,13 @@ export function assetUrl(config: Pick<Configuration, 'app' | 'http'>, type: Asse
 }
 
 /** CDN_BASE_URL where it applies (staging and production), else undefined. */
-function cdnBaseUrl(config: Pick<Configuration, 'app' | 'http'>): string | undefined {
+function cdnBaseUrl(config: EdgeSettings): string | undefined {
   const deployed = config.app.environment === 'production' || config.app.environment === 'staging';
   return deployed ? config.http.cdnBaseUrl : undefined;
 }
 
 /** The origin assets come from when it is not the page's own (for the dashboard's CSP). */
-export function assetOrigin(config: Pick<Configuration, 'app' | 'http'>): string | undefined {
+export function assetOrigin(config: EdgeSettings): string | undefined {
   const cdn = cdnBaseUrl(config);
   return cdn ? new URL(cdn).origin : undefined;
 }

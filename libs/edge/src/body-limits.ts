@@ -4,6 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeRouteFlags } from '@gad/access';
 import type { Configuration } from '@gad/config';
+import type { EdgeSettings } from './edge-settings.js';
 import { ProblemException, UNSAFE_TEXT_DETAIL, hasBody, jsonTextBoundsProblem, rejectUnsafeText } from '@gad/observability';
 import { refuse } from './edge-problem.js';
 import { normalizePath } from './probe-paths.js';
@@ -33,7 +34,7 @@ const tooLarge = (limit: number): string => `The request body is larger than the
  * the route's limit is 413; a body that is not JSON (or, for the login route, a form) is 415.
  * A chunked body is counted by the parser as it arrives and refused the moment it passes the limit.
  */
-export function checkBodyHeaders(config: Pick<Configuration, 'app' | 'http'>) {
+export function checkBodyHeaders(config: EdgeSettings) {
   const login = normalizePath(loginPath(config));
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const { headers } = request.raw;

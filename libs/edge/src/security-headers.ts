@@ -1,6 +1,6 @@
 import type { SecurityHeadersOptions } from '@nestjs/common';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { Configuration } from '@gad/config';
+import type { EdgeSettings } from './edge-settings.js';
 import { assetOrigin } from './asset-url.js';
 import { normalizePath } from './probe-paths.js';
 
@@ -33,7 +33,7 @@ const DASHBOARD_DIRECTIVES: Directives = {
 };
 
 /** The dashboard's policy; with a CDN (CDN_BASE_URL), its origin may serve the scripts, styles, images and fonts. */
-export function dashboardDirectives(config: Pick<Configuration, 'app' | 'http'>): Directives {
+export function dashboardDirectives(config: EdgeSettings): Directives {
   const cdn = assetOrigin(config);
   if (!cdn) return DASHBOARD_DIRECTIVES;
   // right after 'self': the CDN is the page's other origin
@@ -59,7 +59,7 @@ export function cspHeader(directives: Directives): string {
  * at boot): HSTS only in production or behind FORCE_HTTPS, frames denied, X-XSS-Protection: 0 (the old
  * filter is itself an XSS vector), no X-Powered-By, and the API's strict CSP.
  */
-export function securityHeaders(config: Pick<Configuration, 'app' | 'http'>): SecurityHeadersOptions {
+export function securityHeaders(config: EdgeSettings): SecurityHeadersOptions {
   const hsts = config.app.isProduction || config.http.forceHttps;
   return {
     contentSecurityPolicy: { useDefaults: false, directives: withUpgrade(API_DIRECTIVES, hsts) },
@@ -75,11 +75,7 @@ export function securityHeaders(config: Pick<Configuration, 'app' | 'http'>): Se
  * may also serve to the dashboard's origin). Each such route gets a hook that sets its CSP on the reply, which
  * takes precedence over the headers NestJS writes for every answer; every other route has no hook at all.
  */
-export function routeSecurityPolicies(
-  fastify: FastifyInstance,
-  config: Pick<Configuration, 'app' | 'http'>,
-  swaggerUiPath: string,
-): void {
+export function routeSecurityPolicies(fastify: FastifyInstance, config: EdgeSettings, swaggerUiPath: string): void {
   const hsts = config.app.isProduction || config.http.forceHttps;
   const dashboard = cspHeader(withUpgrade(dashboardDirectives(config), hsts));
   const swaggerPolicy = cspHeader(withUpgrade(SWAGGER_DIRECTIVES, hsts));
@@ -112,6 +108,6 @@ const toList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? []
 export const DASHBOARD_CSP = cspHeader(DASHBOARD_DIRECTIVES);
 
 /** The dashboard's policy for this configuration, as the header carries it. */
-export function dashboardCsp(config: Pick<Configuration, 'app' | 'http'>): string {
+export function dashboardCsp(config: EdgeSettings): string {
   return cspHeader(dashboardDirectives(config));
 }

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { basename, dirname, extname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import type { Configuration, EnvironmentName } from '@gad/config';
+import type { EnvironmentName } from '@gad/config';
+import type { EdgeSettings } from './edge-settings.js';
 import { assetUrl } from './asset-url.js';
 
 const YEAR_IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -90,11 +91,7 @@ export function socketIoClientAsset(): FingerprintedAsset | undefined {
 }
 
 /** index.html with each `/static/<file>` pointing at its hashed name, on the CDN when CDN_BASE_URL applies. */
-export function renderDashboardPage(
-  html: string,
-  assets: Map<string, FingerprintedAsset>,
-  config: Pick<Configuration, 'app' | 'http'>,
-): string {
+export function renderDashboardPage(html: string, assets: Map<string, FingerprintedAsset>, config: EdgeSettings): string {
   return html.replace(/\/static\/([\w.-]+)/g, (path, name: string) => {
     const asset = assets.get(name);
     return asset ? assetUrl(config, 'static', asset.hashed) : path;
@@ -107,11 +104,7 @@ export function renderDashboardPage(
  * front of /static serves them to the page's origin, and module scripts are fetched with CORS).
  * /static/<file>: the files as they are (no listing, no index, no dotfiles; `..` refused after decoding).
  */
-export async function serveDashboard(
-  fastify: FastifyInstance,
-  config: Pick<Configuration, 'app' | 'http'>,
-  dashboardDir: string,
-): Promise<void> {
+export async function serveDashboard(fastify: FastifyInstance, config: EdgeSettings, dashboardDir: string): Promise<void> {
   const staticDir = join(dashboardDir, 'static');
   const assets = fingerprintAssets(staticDir);
   const client = socketIoClientAsset();
