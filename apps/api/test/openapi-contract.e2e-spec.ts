@@ -12,6 +12,7 @@ import { InvalidateCacheDto } from '../../../libs/cache/src/dto/invalidate-cache
 import { InteractionsQueryDto } from '../../../libs/ai/src/dto/interactions-query.dto.js';
 import { PageQueryDto } from '@gad/database';
 import { CreateUserDto, UpdateMeDto, UpdateUserDto } from '../../../libs/users/src/dto/user-input.dto.js';
+import { adminSession, call } from './support/http.js';
 import { suiteApps } from './support/test-app.js';
 
 interface Schema {
@@ -25,6 +26,8 @@ interface Schema {
   enum?: unknown[];
   items?: Schema;
   properties?: Record<string, Schema>;
+  required?: string[];
+  allOf?: Schema[];
   $ref?: string;
 }
 interface Operation {
@@ -145,6 +148,36 @@ describe('openapi.json and the code', () => {
   });
 });
 
+/** A schema with its $ref and allOf resolved into one list of properties. */
+function resolved(schema: Schema): Schema {
+  if (schema.$ref) return resolved(doc.components.schemas[schema.$ref.split('/').pop()!]);
+  if (!schema.allOf) return schema;
+  const parts = schema.allOf.map(resolved);
+  return {
+    ...schema,
+    properties: Object.assign({}, schema.properties, ...parts.map((p) => p.properties)),
+    required: [...(schema.required ?? []), ...parts.flatMap((p) => p.required ?? [])],
+  };
+}
+
+/** Where a real answer and its documented schema disagree: fields it has that are not documented, required ones it lacks. */
+function mismatches(value: unknown, schema: Schema, at: string): string[] {
+  const s = resolved(schema);
+  if (Array.isArray(value)) return s.items ? value.flatMap((item, i) => mismatches(item, s.items!, `${at}[${i}]`)) : [];
+  if (value === null || typeof value !== 'object' || !s.properties) return [];
+  const properties = s.properties;
+  const record = value as Record<string, unknown>;
+  return [
+    ...Object.keys(record)
+      .filter((key) => !(key in properties))
+      .map((key) => `${at}.${key} is not documented`),
+    ...(s.required ?? []).filter((key) => !(key in record)).map((key) => `${at}.${key} is required but missing`),
+    ...Object.keys(record)
+      .filter((key) => key in properties)
+      .flatMap((key) => mismatches(record[key], properties[key], `${at}.${key}`)),
+  ];
+}
+
 describe('openapi.json and the running server', () => {
   const apps = suiteApps();
 
@@ -164,5 +197,26 @@ describe('openapi.json and the running server', () => {
     expect(answers.filter((a) => a.public).map((a) => a.operation)).toEqual(
       expect.arrayContaining(['POST /auth/login', 'POST /auth/logout', 'GET /health', 'GET /health/ready']),
     );
+  });
+
+  it('documents every field of every JSON answer an admin can read, and each required one is there', async () => {
+    const t = await apps.start({ RATE_LIMIT_CALLS: '100000' });
+    const admin = await adminSession(t.api);
+    const me = await call('GET', `${t.api}/users/me`, undefined, { token: admin.token });
+    const origin = `${t.origin}${doc.servers[0].url}`;
+    const checked: string[] = [];
+    const found: string[] = [];
+    for (const { path, method, operation } of operations) {
+      const schema = (operation.responses['200'] as { content?: Record<string, { schema?: Schema }> } | undefined)?.content?.[
+        'application/json'
+      ]?.schema;
+      if (method !== 'GET' || !schema || !(schema.$ref || schema.properties)) continue;
+      const res = await call('GET', origin + path.replace('{id}', me.body.id), undefined, { token: admin.token });
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      found.push(...mismatches(res.body, schema, `GET ${path}`));
+      checked.push(path);
+    }
+    expect(found).toEqual([]);
+    expect(checked).toEqual(expect.arrayContaining(['/users/me', '/users', '/users/{id}', '/cache/stats', '/audit']));
   });
 });

@@ -82,11 +82,6 @@ export class CacheRepository implements OnApplicationShutdown {
     if (this.backend === 'redis') await this.guard(() => this.redis.runScript(INDEX, this.indexesOf(key), [key, String(ttlMs)]));
   }
 
-  /** Deletes one key; true when it held a value. */
-  delete(key: string): Promise<boolean> {
-    return this.guard(() => this.keyv.delete(this.valuePrefix + key));
-  }
-
   /** Deletes every key under `prefix`, visiting only the keys indexed under it; returns how many held a value. */
   deletePrefix(prefix: string): Promise<number> {
     if (this.memory) {

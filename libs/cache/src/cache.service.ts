@@ -24,8 +24,6 @@ export interface CacheStats {
 }
 
 export interface RememberOptions {
-  /** How long the shared store keeps it; default CACHE_TTL_SECONDS. */
-  ttlSeconds?: number;
   /** Also keep a copy in this process's memory for CACHE_MEMORY_TTL_SECONDS (hot values read on every request). */
   memory?: boolean;
 }
@@ -53,7 +51,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly memory = new MemoryTier();
   private readonly tiers = { memory: { hits: 0, misses: 0 }, shared: { hits: 0, misses: 0 } };
   private errors = 0;
-  private readonly defaultTtlMs: number;
+  /** How long the shared store keeps a value: CACHE_TTL_SECONDS. */
+  private readonly ttlMs: number;
   private readonly memoryTtlMs: number;
   /** Shared-store writes are off when processes could not invalidate each other (WORKERS > 1 without Redis). */
   private readonly sharedUsable: boolean;
@@ -67,7 +66,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     private readonly store: CacheRepository,
     @Inject(cacheConfig.KEY) config: ConfigType<typeof cacheConfig>,
   ) {
-    this.defaultTtlMs = config.ttlSeconds * 1000;
+    this.ttlMs = config.ttlSeconds * 1000;
     this.memoryTtlMs = config.memoryTtlSeconds * 1000;
     this.sharedUsable = store.backend === 'redis' || !cluster.isWorker;
     if (!this.sharedUsable) {
@@ -123,7 +122,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (!trusted || isTombstone(shared) || this.invalidations !== invalidations) return value;
     // another process may have invalidated the key while this one loaded
     if (this.store.backend === 'redis' && isTombstone(await this.read(key))) return value;
-    await this.write(key, value, options.ttlSeconds === undefined ? this.defaultTtlMs : ttlMs(options.ttlSeconds));
+    await this.write(key, value, this.ttlMs);
     if (useMemory) this.memory.set(key, value, this.memoryTtlMs, generation);
     return value;
   }
@@ -255,11 +254,6 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       this.errors++;
     }
   }
-}
-
-function ttlMs(ttlSeconds: number): number {
-  if (!(ttlSeconds > 0)) throw new RangeError(`cache TTL must be positive (got ${ttlSeconds})`);
-  return Math.round(ttlSeconds * 1000);
 }
 
 function isTombstone(value: unknown): boolean {
