@@ -42,7 +42,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Only libs/config reads process.env; inject AppConfig.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Only libs/config reads process.env; inject the config slice of the feature (ConfigType).',
+        },
       ],
     },
   },

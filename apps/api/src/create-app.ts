@@ -30,7 +30,6 @@ import { buildOpenApiDocument } from './openapi-conventions.js';
 
 export const SWAGGER_UI_PATH = 'api/docs';
 
-/** Builds the whole HTTP pipeline; main.ts and every e2e test go through here. */
 export interface CreateAppOptions {
   /** Extra modules mounted in the same pipeline (tests use it for probe routes). */
   imports?: ModuleImport[];
@@ -38,6 +37,7 @@ export interface CreateAppOptions {
   dashboardDir?: string;
 }
 
+/** Builds the whole HTTP pipeline; main.ts and every e2e test go through here. */
 export async function createApp(config: Configuration, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     // who the client is: request.ip and request.protocol read X-Forwarded-* only from a trusted hop
@@ -112,7 +112,7 @@ export async function createApp(config: Configuration, options: CreateAppOptions
  * idle keep-alive sockets close after KEEP_ALIVE_TIMEOUT, and MAX_CONNECTIONS caps HTTP connections
  * per worker, besides up to WS_MAX_CONNECTIONS sockets.
  */
-export function applyServerTimeouts(server: Server, config: Configuration): void {
+function applyServerTimeouts(server: Server, config: Configuration): void {
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   server.headersTimeout = config.http.headersTimeoutMs;
   // Node times only the receiving of a request (headers and body), never the handler, which Fastify's
@@ -136,7 +136,7 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
  * Errors Node's HTTP parser raises before any handler runs (oversized or malformed headers, slow
  * clients) would get a bare status line; answer them as problem details with a request id too.
  */
-export function answerClientError(error: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+function answerClientError(error: Error & { code?: string }, socket: import('node:stream').Duplex): void {
   if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
   const [status, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'The request is malformed.'];
   const requestId = randomUUID();

@@ -93,7 +93,7 @@ type Response = ResponseObject | ReferenceObject;
  * counts; `security: []` on operations that declare no scheme (the global guard lets only @Public()
  * routes through without one). Probes (liveness, readiness) are never rate-limited.
  */
-export function applyApiConventions(document: OpenAPIObject, isProbe: (path: string) => boolean): OpenAPIObject {
+function applyApiConventions(document: OpenAPIObject, isProbe: (path: string) => boolean): OpenAPIObject {
   const components = (document.components ??= {});
   components.headers = { ...components.headers, ...HEADERS };
   components.responses = { ...components.responses, ...sharedResponses() };

@@ -17,13 +17,14 @@ import { FALLBACK_CAUSES, fallbackMessage, type FallbackCause } from './fallback
 import { RateWindowRepository, type WindowScope } from './rate-window.repository.js';
 import { redactSecrets } from './redact.js';
 
-export const EXCERPT_LENGTH = 100;
+const EXCERPT_LENGTH = 100;
 // Waiters allowed per concurrency slot before new chats are turned away at once.
 const WAITERS_PER_SLOT = 4;
 // After its deadline a chat's slot is reclaimed even if its consumer never finishes the iterator.
 const LEAKED_SLOT_GRACE_MS = 1000;
-// Causes that say something about the provider (the rest are our own limits or the client).
+// The SDK's own timeout fires this long after our deadline: only a backstop.
 const SDK_TIMEOUT_SLACK_MS = 1000;
+// Causes that say something about the provider (the rest are our own limits or the client).
 const PROVIDER_FAILURES: readonly FallbackCause[] = ['timeout', 'upstream_error', 'malformed', 'rate_limited'];
 
 export interface ChatInput {

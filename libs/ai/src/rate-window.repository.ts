@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { aiConfig } from '@gad/config';
 import { Counters } from '@gad/limits';
 
-export const WINDOW_MS = 60_000;
+const WINDOW_MS = 60_000;
 
 export type WindowScope = 'global' | 'user';
 

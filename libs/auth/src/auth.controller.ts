@@ -4,7 +4,7 @@ import { ApiBody, ApiConsumes, ApiCookieAuth, ApiNoContentResponse, ApiOkRespons
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { appConfig, authConfig } from '@gad/config';
 import { ApiProblems } from '@gad/observability';
-import { AuthCookies, REFRESH_COOKIE, bearerToken, readCookie, ACCESS_COOKIE } from './auth-cookies.js';
+import { AuthCookies, REFRESH_COOKIE, extractAccessToken, readCookie } from './auth-cookies.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
 import { TrustedOriginGuard } from './origin.guard.js';
@@ -89,7 +89,7 @@ export class AuthController {
   })
   @ApiNoContentResponse({ description: 'The session is over (or there was none); the cookies are cleared.' })
   async logout(@Req() req: Request, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.auth.logout(readCookie(req, REFRESH_COOKIE), bearerToken(req) ?? readCookie(req, ACCESS_COOKIE), client);
+    await this.auth.logout(readCookie(req, REFRESH_COOKIE), extractAccessToken(req), client);
     this.cookies.clear(res);
   }
 

@@ -21,8 +21,6 @@ export interface IssuedTokens {
 
 const INVALID_CREDENTIALS = 'Incorrect email or password.';
 
-const unauthorized = unauthenticated;
-
 /** Who holds a session, as cached: the user (in its one cached shape) and the session's state. */
 interface Principal {
   user: UserDto;
@@ -106,7 +104,7 @@ export class AuthService implements OnModuleInit {
         client,
       );
       await this.limiter.failed(attempt);
-      throw unauthorized(INVALID_CREDENTIALS);
+      throw unauthenticated(INVALID_CREDENTIALS);
     }
     if (!user.isActive) {
       await this.audit.record(
@@ -135,13 +133,13 @@ export class AuthService implements OnModuleInit {
    * or a retried request, racing), it gets a fresh pair in the same session; later, reuse revokes the family.
    */
   async refresh(refreshToken: string | undefined, client: ClientContext): Promise<IssuedTokens> {
-    if (!refreshToken) throw unauthorized('No refresh token: sign in again.');
+    if (!refreshToken) throw unauthenticated('No refresh token: sign in again.');
     const hash = hashRefreshToken(refreshToken);
     const stored = await this.sessions.findRefreshToken(hash);
-    if (!stored) throw unauthorized('Invalid refresh token: sign in again.');
+    if (!stored) throw unauthenticated('Invalid refresh token: sign in again.');
     const session = await this.sessions.findSession(stored.sessionId);
     if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now() || stored.expiresAt.getTime() <= Date.now()) {
-      throw unauthorized('This session has ended: sign in again.');
+      throw unauthenticated('This session has ended: sign in again.');
     }
     if (stored.usedAt || !(await this.sessions.markUsed(stored.id))) {
       // lost a race to markUsed: the winner's time is the rotation time
@@ -158,13 +156,13 @@ export class AuthService implements OnModuleInit {
           },
           client,
         );
-        throw unauthorized('This refresh token was already used; the session has been revoked. Sign in again.');
+        throw unauthenticated('This refresh token was already used; the session has been revoked. Sign in again.');
       }
     }
     const user = await this.users.findById(session.userId);
     if (!user || !user.isActive) {
       await this.sessions.revokeSession(session.id, 'user_inactive');
-      throw unauthorized('This account is no longer active.');
+      throw unauthenticated('This account is no longer active.');
     }
     return this.issue(user, session.id, session.expiresAt);
   }
@@ -201,7 +199,7 @@ export class AuthService implements OnModuleInit {
   async changePassword(principal: AuthenticatedUser, current: string, next: string, client: ClientContext): Promise<void> {
     const user = await this.users.findById(principal.id);
     if (!user || !(await this.passwords.verify(current, user.hashedPassword))) {
-      throw unauthorized('The current password is incorrect.');
+      throw unauthenticated('The current password is incorrect.');
     }
     this.passwords.assertAcceptable(next, user.email, 'new_password');
     if (await this.passwords.verify(next, user.hashedPassword)) {

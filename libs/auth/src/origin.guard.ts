@@ -9,7 +9,7 @@ import { ProblemException } from '@gad/observability';
  * Where a browser says a request comes from: `Origin`, or without it the origin of `Referer`; undefined
  * when neither is sent (not a browser form or script: curl, a mobile app, a server).
  */
-export function claimedOrigin(headers: FastifyRequest['headers']): string | undefined {
+function claimedOrigin(headers: FastifyRequest['headers']): string | undefined {
   const origin = headers.origin;
   if (typeof origin === 'string' && origin !== '') return origin;
   const referer = headers.referer;

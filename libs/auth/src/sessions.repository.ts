@@ -46,8 +46,7 @@ export class SessionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Deletes sessions (and, by cascade, their refresh tokens) that expired or were revoked before `before`. */
-  /** Sessions that expired or were revoked before `before`, with their refresh tokens (ON DELETE CASCADE), in batches. */
+  /** Deletes sessions that expired or were revoked before `before`, with their refresh tokens (ON DELETE CASCADE), in batches. */
   purgeEnded(before: Date): Promise<number> {
     return deleteInBatches(this.sessions, 'expires_at < :before OR revoked_at < :before', { before });
   }

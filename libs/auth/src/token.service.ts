@@ -9,7 +9,7 @@ import { ROLES, type Role } from '@gad/access';
 export const TOKEN_AUDIENCE = 'api';
 export const CLOCK_SKEW_SECONDS = 30;
 /** Longer than any token we sign: refused before the HMAC. */
-export const MAX_TOKEN_LENGTH = 4096;
+const MAX_TOKEN_LENGTH = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KNOWN_ROLES: ReadonlySet<string> = new Set(ROLES);
 
@@ -97,7 +97,7 @@ export class TokenService {
  * `iat`/`exp`/`nbf` finite whole seconds within one access-token lifetime of now, `iss`/`aud` exactly ours
  * (jsonwebtoken would take an `aud` array that merely contains ours), `roles` known names, `email` a string.
  */
-export function checkClaims(
+function checkClaims(
   payload: Record<string, unknown>,
   issuer: string,
   ttlSeconds: number,
@@ -134,7 +134,7 @@ function isRoleList(value: unknown): value is Role[] {
 }
 
 /** RFC 6750 §3.1: a bearer token that is malformed, expired, revoked or otherwise unusable. */
-export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
 
 export function invalidToken(detail: string): ProblemException {
   return new ProblemException(HttpStatus.UNAUTHORIZED, { detail, headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE } });

@@ -22,7 +22,7 @@ export class ConfigError extends Error {
 }
 
 // Placeholders from example configurations: never acceptable as real secrets.
-export const PLACEHOLDER_SECRETS = [
+const PLACEHOLDER_SECRETS = [
   'tu_clave_secreta_minimo_32_caracteres_2024',
   'generar_con_openssl_rand_hex_32_aqui',
   'changeme',

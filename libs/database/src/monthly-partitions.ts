@@ -7,7 +7,7 @@ import { deleteTableRowsInBatches } from './batched-delete.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Partitions kept ready beyond the current month. */
-export const MONTHS_AHEAD = 2;
+const MONTHS_AHEAD = 2;
 /** How long a detach may wait for its locks: it needs the parent exclusively, and readers queue behind it. */
 export const PARTITION_LOCK_TIMEOUT = '2s';
 

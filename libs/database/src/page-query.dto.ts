@@ -4,7 +4,7 @@ import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-va
 
 export const MAX_PAGE_SIZE = 100;
 /** Far past any real table, and well inside PostgreSQL's bigint OFFSET (1e20 would be a 500). */
-export const MAX_SKIP = 1_000_000_000;
+const MAX_SKIP = 1_000_000_000;
 export const MAX_CURSOR_LENGTH = 512;
 
 /**

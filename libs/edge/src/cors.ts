@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { TrustedOrigins } from '@gad/access';
 import type { Configuration } from '@gad/config';
 
-export const EXPOSED_HEADERS = [
+const EXPOSED_HEADERS = [
   'X-Request-Id',
   'Retry-After',
   'X-RateLimit-Limit',
@@ -12,10 +12,7 @@ export const EXPOSED_HEADERS = [
   'Content-Disposition',
 ];
 
-/**
- * CORS from CORS_ALLOWED_ORIGINS (development adds three localhost origins). Only a listed origin is
- * echoed back; any other gets no Access-Control-Allow-Origin at all. HTTP and Socket.IO share it.
- */
+/** The options @fastify/cors and Socket.IO's `cors` both take. */
 export interface CorsPolicy {
   origin(origin: string | undefined, callback: (error: Error | null, allow: boolean) => void): void;
   credentials: boolean;
@@ -25,6 +22,10 @@ export interface CorsPolicy {
   optionsSuccessStatus: number;
 }
 
+/**
+ * CORS from CORS_ALLOWED_ORIGINS (development adds three localhost origins). Only a listed origin is
+ * echoed back; any other gets no Access-Control-Allow-Origin at all. HTTP and Socket.IO share it.
+ */
 export function corsOptions(http: Configuration['http']): CorsPolicy {
   const origins = new TrustedOrigins(http.corsAllowedOrigins);
   return {

@@ -33,7 +33,7 @@ const DASHBOARD_DIRECTIVES: Directives = {
 };
 
 /** The dashboard's policy; with a CDN (CDN_BASE_URL), its origin may serve the scripts, styles, images and fonts. */
-export function dashboardDirectives(config: EdgeSettings): Directives {
+function dashboardDirectives(config: EdgeSettings): Directives {
   const cdn = assetOrigin(config);
   if (!cdn) return DASHBOARD_DIRECTIVES;
   // right after 'self': the CDN is the page's other origin
@@ -48,7 +48,7 @@ export function dashboardDirectives(config: EdgeSettings): Directives {
 }
 
 /** A policy as helmet writes the header (what browsers and tests read). */
-export function cspHeader(directives: Directives): string {
+function cspHeader(directives: Directives): string {
   return Object.entries(directives)
     .map(([name, sources]) => (sources.length > 0 ? `${name} ${sources.join(' ')}` : name))
     .join(';');

@@ -9,7 +9,7 @@ import { ThrottledClients } from './throttled-clients.js';
 import { ThrottlerCounterStorage } from './throttler.storage.js';
 
 /** The throttler every route gets: RATE_LIMIT_CALLS per RATE_LIMIT_PERIOD per client. */
-export const DEFAULT_THROTTLER = 'default';
+const DEFAULT_THROTTLER = 'default';
 
 @Module({ providers: [Counters, ThrottlerCounterStorage], exports: [Counters, ThrottlerCounterStorage] })
 class CountersModule {}

@@ -5,7 +5,7 @@ import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
 import { appConfig } from '@gad/config';
 
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 
 export const MAX_REQUEST_ID_LENGTH = 128;
 const VALID_REQUEST_ID = new RegExp(`^[A-Za-z0-9._-]{1,${MAX_REQUEST_ID_LENGTH}}$`);
-export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_HEADER = 'x-request-id';
 
 /** The client's X-Request-Id when well-formed, else a fresh one; kept on the raw request (Fastify's genReqId). */
 export function assignRequestId(req: IncomingMessage): string {

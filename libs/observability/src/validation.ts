@@ -5,7 +5,7 @@ import { ProblemException, type FieldError } from './problem.js';
 export const MAX_FIELD_ERRORS = 100;
 export const MAX_FIELD_ERROR_TEXT = 500;
 
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
+function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({

@@ -36,7 +36,7 @@ const REFUSALS: Record<PrivilegeRefusal, string> = {
  * creation): only a superuser touches superusers or the flag; nobody removes their own last admin right.
  * The "at least one active superuser" rule needs the database and is enforced in the same write.
  */
-export function privilegeRefusal(
+function privilegeRefusal(
   actor: Actor,
   targetId: string | undefined,
   before: PrivilegeState | undefined,
@@ -169,7 +169,7 @@ export class UsersService implements OnModuleInit {
       changes.isSuperuser = changed.is_superuser = input.is_superuser;
     }
     if (input.roles !== undefined) {
-      const before = current.roles.map((r) => r.name).sort();
+      const before = roleNamesOf(current);
       const after = [...new Set(input.roles)].sort();
       if (before.join() !== after.join()) changes.roles = changed.roles = after;
     }

@@ -1,7 +1,7 @@
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@gad/access';
 
-export const NOTIFICATION_LEVELS = ['info', 'warning', 'critical'] as const;
+const NOTIFICATION_LEVELS = ['info', 'warning', 'critical'] as const;
 export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
 
 /** Payload of the admin-only `notification:broadcast` client event. */
