@@ -1,5 +1,5 @@
-// scripts/start.sh without a build: MIGRATE_CMD / SEED_CMD / SERVER_ENTRY stand in for the
-// CLIs and the server, so only the script's own behaviour is under test.
+// scripts/start.sh without a build: CONFIG_CMD / MIGRATE_CMD / SEED_CMD / SERVER_ENTRY stand in for the
+// CLIs and the server, so only the script's own behaviour is under test (the real CLIs: start-script.e2e).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -56,6 +56,8 @@ function baseEnv(): Record<string, string> {
     NODE_BIN: process.execPath,
     SERVER_ENTRY: join(work, 'server.mjs'),
     SEED_CMD: `touch ${join(work, 'seeded')}`,
+    // prints what it was given, carelessly (the script must scrub it), like a configuration listing
+    CONFIG_CMD: 'echo "effective configuration: DATABASE_URL $DATABASE_URL REDIS_URL $REDIS_URL"',
   };
 }
 
@@ -68,12 +70,6 @@ function start(env: Record<string, string>): SpawnSyncReturns<string> & { ms: nu
 function expectNoSecrets(r: SpawnSyncReturns<string>): void {
   const out = `${r.stdout}\n${r.stderr}`;
   for (const s of Object.values(SECRETS)) expect(out).not.toContain(s);
-}
-
-function workersPrinted(stdout: string): number {
-  const m = /^\s*WORKERS\s+(\d+)\b/m.exec(stdout);
-  expect(m).not.toBeNull();
-  return Number(m![1]);
 }
 
 // Fails like the migrate CLI when the database is down: tries to connect, prints an error
@@ -101,8 +97,8 @@ describe('scripts/start.sh', () => {
       expect(r.stdout).toContain('attempt 1/2');
       expect(r.stderr).toContain('ECONNREFUSED');
       expect(r.ms).toBeLessThan(20_000);
-      // configuration was printed first, with a positive computed worker count and masked URLs
-      expect(workersPrinted(r.stdout)).toBeGreaterThan(0);
+      // the configuration was printed first, its secrets scrubbed even where the CLI let one through
+      expect(r.stdout.indexOf('effective configuration')).toBeLessThan(r.stdout.indexOf('attempt 1/2'));
       expect(r.stdout).toContain(`postgresql+asyncpg://gad:***@127.0.0.1:${closedPort}/gad_db`);
       expect(r.stdout).toContain('redis://:***@127.0.0.1:6379/0');
       expectNoSecrets(r);
@@ -113,7 +109,7 @@ describe('scripts/start.sh', () => {
   );
 
   it(
-    'retries until the migrations pass, seeds in production and execs the server with WORKERS exported',
+    'retries until the migrations pass, seeds in production and execs the server, leaving the worker count to it',
     () => {
       rmSync(join(work, 'seeded'), { force: true });
       const counter = join(work, 'attempts');
@@ -127,46 +123,42 @@ describe('scripts/start.sh', () => {
       expect(r.stdout).toContain('attempt 2/5');
       expect(r.stdout).toContain('migrations applied');
       expect(existsSync(join(work, 'seeded'))).toBe(true);
-      const server = JSON.parse(/^SERVER (.*)$/m.exec(r.stdout)![1]) as { workers: string; cwd: string };
-      expect(Number(server.workers)).toBe(workersPrinted(r.stdout));
+      const server = JSON.parse(/^SERVER (.*)$/m.exec(r.stdout)![1]) as { workers?: string; cwd: string };
+      expect(server.workers).toBeUndefined(); // the server's own config decides, as it does without this script
       expect(server.cwd).toBe(ROOT);
+      const explicit = start({ ...baseEnv(), MIGRATE_CMD: 'true', WORKERS: '3' });
+      expect(explicit.stdout).toMatch(/^SERVER \{"workers":"3"/m);
       expectNoSecrets(r);
     },
     SLOW,
   );
 
   it(
-    'caps the computed workers by memory, honours an explicit WORKERS and refuses a bad one',
+    'stops before touching the database when the configuration is refused, showing why on stderr',
     () => {
-      const env = { ...baseEnv(), MIGRATE_CMD: 'true' };
-      const byCpu = start({ ...env, WORKER_MEMORY_MB: '1' });
-      expect(byCpu.status).toBe(0);
-      expect(workersPrinted(byCpu.stdout)).toBeGreaterThanOrEqual(3); // 2 x CPUs + 1
-      expect(workersPrinted(byCpu.stdout) % 2).toBe(1);
-
-      const byMemory = start({ ...env, WORKER_MEMORY_MB: String(1024 * 1024 * 1024) });
-      expect(byMemory.status).toBe(0);
-      expect(workersPrinted(byMemory.stdout)).toBe(1);
-
-      const explicit = start({ ...env, WORKERS: '3' });
-      expect(explicit.status).toBe(0);
-      expect(explicit.stdout).toMatch(/^SERVER \{"workers":"3"/m);
-
-      const bad = start({ ...env, WORKERS: 'many' });
-      expect(bad.status).not.toBe(0);
-      expect(bad.stderr).toContain("WORKERS must be a positive integer (got 'many')");
+      const migrated = join(work, 'migrated');
+      rmSync(migrated, { force: true });
+      const r = start({
+        ...baseEnv(),
+        CONFIG_CMD: `echo 'Refusing to start: 1 configuration problem(s):' >&2; echo '  - WORKERS must be a number (got "many")' >&2; exit 1`,
+        MIGRATE_CMD: `touch ${migrated}`,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('WORKERS must be a number (got "many")');
+      expect(r.stderr).toContain('the configuration is refused (see above): nothing was started');
+      expect(existsSync(migrated)).toBe(false);
+      expect(r.stdout).not.toContain('SERVER ');
     },
     SLOW,
   );
 
   it(
-    'does not seed outside production and defaults to one worker in development',
+    'does not seed outside production',
     () => {
       rmSync(join(work, 'seeded'), { force: true });
       const r = start({ ...baseEnv(), ENVIRONMENT: 'development', MIGRATE_CMD: 'true' });
       expect(r.status).toBe(0);
       expect(existsSync(join(work, 'seeded'))).toBe(false);
-      expect(workersPrinted(r.stdout)).toBe(1);
     },
     SLOW,
   );
@@ -183,6 +175,11 @@ describe('scripts/start.sh', () => {
       const r2 = start({ ...baseEnv(), APP_DIR: empty });
       expect(r2.status).not.toBe(0);
       expect(r2.stderr).toContain(`migrate CLI ${empty}/dist/apps/api/src/cli/migrate.js not found`);
+      const env3 = baseEnv();
+      delete (env3 as Partial<typeof env3>).CONFIG_CMD;
+      const r3 = start({ ...env3, APP_DIR: empty });
+      expect(r3.status).not.toBe(0);
+      expect(r3.stderr).toContain(`config CLI ${empty}/dist/apps/api/src/cli/effective-config.js not found`);
     },
     SLOW,
   );

@@ -51,6 +51,12 @@ describe('scripts/start.sh', () => {
         if (ready !== 200) await new Promise((r) => setTimeout(r, 200));
       }
       expect(ready).toBe(200);
+      // the configuration as the app's own schema reads it, printed before the database is touched
+      expect(output).toMatch(/effective configuration \(secrets masked\):\n/);
+      expect(output).toMatch(/^ {2}SECRET_KEY +\(set\)$/m);
+      expect(output).toMatch(/^ {2}workers +1 \(WORKERS\)$/m);
+      expect(output).toMatch(/^ {2}database +postgresql:\/\/\S+ \(from DATABASE_URL\)$/m);
+      expect(output.indexOf('effective configuration')).toBeLessThan(output.indexOf('migrations applied'));
       expect(output).toMatch(/migrations applied/);
       expect(output).toMatch(/admin admin@grupogad.com created/);
       expect(output).not.toContain(SECRET_KEY);
@@ -81,6 +87,26 @@ describe('scripts/start.sh', () => {
     });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/unreachable .*after 2 attempts/);
+    expect(`${result.stdout}${result.stderr}`).not.toContain('Pw-Not-To-Print');
+  });
+
+  it('refuses a configuration the server would refuse, listing every problem, before waiting for any database', () => {
+    const result = spawnSync('bash', [START], {
+      env: env({
+        DATABASE_URL: 'postgresql://gad:Pw-Not-To-Print@127.0.0.1:9/gad',
+        WORKERS: 'many',
+        DB_WAIT_RETRIES: '0',
+        SECRET_KEY: 'short',
+      }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('WORKERS must be a number (got "many")');
+    expect(result.stderr).toContain('DB_WAIT_RETRIES must be at least 1 (got "0")');
+    expect(result.stderr).toContain('SECRET_KEY must be at least 32 characters');
+    expect(result.stderr).toContain('nothing was started');
+    expect(result.stdout).not.toMatch(/attempt \d/);
     expect(`${result.stdout}${result.stderr}`).not.toContain('Pw-Not-To-Print');
   });
 });

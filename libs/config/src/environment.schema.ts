@@ -51,6 +51,7 @@ const sockets = (description: string): VariableMeta => ({ group: 'WebSockets', d
 const audit = (description: string): VariableMeta => ({ group: 'Audit', description });
 const ai = (description: string, secret = false): VariableMeta => ({ group: 'AI', description, secret });
 const backups = (description: string): VariableMeta => ({ group: 'Backups', description });
+const startup = (description: string): VariableMeta => ({ group: 'Startup', description });
 
 /**
  * Every environment variable the app reads: its type, bounds, default and meaning, in one declaration.
@@ -191,7 +192,7 @@ export const environmentSchema = z.object({
     .optional()
     .meta(
       performance(
-        'Worker processes (node:cluster). Default 1 outside production; in production 2 × cores + 1, capped by memory.',
+        'Worker processes (node:cluster). Default 1 outside production; in production 2 × CPUs + 1, at most one per 256 MB of memory (container CPU and memory limits included).',
       ),
     ),
   MAX_CONNECTIONS: int(1)
@@ -307,6 +308,19 @@ export const environmentSchema = z.object({
     .meta(
       backups('How often scripts/backup_schedule.sh (the compose `backup` service) runs a backup; it also runs one at start.'),
     ),
+
+  // --- Startup (read by scripts/start.sh, the image's command; declared here so they are validated and documented)
+  DB_WAIT_RETRIES: int(1, 10_000)
+    .default(30)
+    .meta(
+      startup(
+        "scripts/start.sh (the image's command): attempts at applying the migrations, which double as the wait for the database.",
+      ),
+    ),
+  DB_WAIT_INTERVAL: num(0.1, 3600).default(2).meta(startup('Seconds between those attempts.')),
+  MIGRATE_TIMEOUT_SECONDS: int(0)
+    .default(600)
+    .meta(startup('Longest one migration (or seed) run may take before it is stopped (0 = no limit).')),
 });
 
 /** The validated environment: every variable typed, defaults applied. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { resolveDatabaseUrl } from './database-url.js';
 import { ConfigError, environmentFrom, readProcessEnvironment, type RawEnvironment } from './environment.js';
@@ -95,12 +95,28 @@ export const httpConfig = slice('http', (env) => ({
   rateLimitPeriodSeconds: env.RATE_LIMIT_PERIOD,
 }));
 
+/** What one worker needs: ~155 MB idle, ~210 MB after a burst (bench/README.md). */
+const MEMORY_PER_WORKER = 256 * 1024 * 1024;
+
+/**
+ * Production's default worker count: gunicorn's 2 × CPUs + 1, and no more workers than the memory holds.
+ * Both see a container's limits: Node's CPU count follows the cgroup CPU quota, constrainedMemory() the memory limit.
+ */
+export function productionWorkers(
+  cpus = availableParallelism(),
+  memoryLimit = process.constrainedMemory(),
+): { workers: number; reason: string } {
+  const memory = memoryLimit > 0 ? Math.min(memoryLimit, totalmem()) : totalmem();
+  const byCpu = cpus * 2 + 1;
+  const byMemory = Math.max(1, Math.floor(memory / MEMORY_PER_WORKER));
+  return {
+    workers: Math.min(byCpu, byMemory),
+    reason: `2 × ${cpus} CPUs + 1 = ${byCpu}; ${Math.floor(memory / 2 ** 20)} MB at 256 MB a worker = ${byMemory}`,
+  };
+}
+
 export const clusterConfig = slice('cluster', (env) => ({
-  workers:
-    env.WORKERS ??
-    (env.ENVIRONMENT === 'production'
-      ? Math.max(1, Math.min(cpus().length * 2 + 1, Math.floor(totalmem() / (256 * 1024 * 1024))))
-      : 1),
+  workers: env.WORKERS ?? (env.ENVIRONMENT === 'production' ? productionWorkers().workers : 1),
   maxRequests: env.MAX_REQUESTS,
   maxRequestsJitter: env.MAX_REQUESTS_JITTER,
   /** Crashes (after ready) tolerated within workerCrashWindowMs before the primary gives up. */

@@ -1,0 +1,42 @@
+import { redactUrl } from './database-url.js';
+import { environmentSchema, type VariableMeta } from './environment.schema.js';
+import type { RawEnvironment } from './environment.js';
+import { productionWorkers, type Configuration } from './slices.js';
+
+const URL_LIKE = /^[a-z][\w+.-]*:\/\//i;
+
+/**
+ * What a process will run with, for an operator to read before it starts (scripts/start.sh prints it):
+ * every variable the environment sets, secrets masked (a URL keeps all but its password), then what the
+ * rules derive from them. Names in capitals are variables; the derived lines are in lower case.
+ * Read after readConfiguration(), so `.env` is included where it applies.
+ */
+export function effectiveConfiguration(
+  config: Configuration,
+  raw: RawEnvironment = process.env,
+): [name: string, value: string][] {
+  const lines: [string, string][] = [];
+  for (const [name, schema] of Object.entries(environmentSchema.shape)) {
+    const value = raw[name]?.trim();
+    if (!value) continue;
+    const { secret } = schema.meta() as unknown as VariableMeta;
+    lines.push([name, !secret ? value : URL_LIKE.test(value) ? redactUrl(value) : '(set)']);
+  }
+  const workersFrom = raw.WORKERS?.trim()
+    ? 'WORKERS'
+    : config.app.environment === 'production'
+      ? `production default: ${productionWorkers().reason}`
+      : 'one outside production';
+  const { database, redis } = config;
+  lines.push(
+    ['workers', `${config.cluster.workers} (${workersFrom})`],
+    [
+      'database',
+      database.embedded
+        ? `embedded PGlite in ${database.dataDir}/pglite`
+        : `${redactUrl(database.url ?? '')} (from ${database.source})`,
+    ],
+    ['redis', redis.url ? redactUrl(redis.url) : 'none: in-memory cache, counters and fan-out (one process)'],
+  );
+  return lines;
+}
