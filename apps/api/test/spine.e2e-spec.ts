@@ -1,3 +1,4 @@
+import { Agent, get } from 'node:http';
 import { Controller, Get, Module } from '@nestjs/common';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { startApp, type TestApp } from './support/test-app.js';
@@ -224,6 +225,18 @@ describe('graceful shutdown', () => {
     const address = server.address();
     const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1`;
 
+    // a probe's kept-alive connection, as a load balancer holds one
+    const probe = new Agent({ keepAlive: true, maxSockets: 1 });
+    const ready = () =>
+      new Promise<{ status: number; body: any }>((resolve, reject) =>
+        get(`${api}/health/ready`, { agent: probe }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        }).on('error', reject),
+      );
+    expect((await ready()).status).toBe(200);
+
     const inFlight = fetch(`${api}/test-probe/slow`);
     await new Promise((r) => setTimeout(r, 100));
     const exits: number[] = [];
@@ -231,6 +244,17 @@ describe('graceful shutdown', () => {
 
     const { LifecycleService } = await import('@gad/health');
     expect(app.get(LifecycleService).isShuttingDown).toBe(true);
+    // readiness fails at once, in Terminus' format, while the in-flight request still runs
+    expect(await ready()).toEqual({
+      status: 503,
+      body: {
+        status: 'error',
+        info: {},
+        error: { process: { status: 'down', message: 'shutting down' } },
+        details: { process: { status: 'down', message: 'shutting down' } },
+      },
+    });
+    probe.destroy();
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ done: true });

@@ -47,12 +47,11 @@ export class HealthService {
    * healthy, since the cache and limits fall back to memory, unless REDIS_REQUIRED=true.
    */
   async ready(): Promise<Readiness> {
-    if (this.lifecycle.isShuttingDown) {
-      const down = { process: { status: 'down' as const, message: 'shutting down' } };
-      return { healthy: false, result: { status: 'shutting_down', info: {}, error: down, details: down } };
-    }
+    const checks = this.lifecycle.isShuttingDown
+      ? [() => this.indicators.check('process').down({ message: 'shutting down' })]
+      : [() => this.database(), () => this.redis()];
     try {
-      return { healthy: true, result: await this.health.check([() => this.database(), () => this.redis()]) };
+      return { healthy: true, result: await this.health.check(checks) };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       return { healthy: false, result: error.getResponse() as HealthCheckResult };
