@@ -3,6 +3,9 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 
 export const IS_PUBLIC_KEY = 'isPublic';
 
+/** The 401's detail for a route that is not public, asked without a token (by the edge or the guard). */
+export const AUTHENTICATION_REQUIRED = 'Authentication is required: send a bearer token.';
+
 /**
  * What the HTTP edge knows of a route before its body is read (Fastify's route config, set through
  * @nestjs/platform-fastify's @RouteConfig): whether it needs a token, and whether it takes large bodies.

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import {
   ALLOW_PENDING_PASSWORD_CHANGE_KEY,
+  AUTHENTICATION_REQUIRED,
   IS_PUBLIC_KEY,
   ROLES_KEY,
   hasRole,
@@ -30,7 +31,7 @@ export class JwtAuthGuard implements CanActivate {
     const token = extractAccessToken(req);
     if (!token) {
       throw new ProblemException(HttpStatus.UNAUTHORIZED, {
-        detail: 'Authentication is required: send a bearer token.',
+        detail: AUTHENTICATION_REQUIRED,
         headers: { 'WWW-Authenticate': 'Bearer' },
       });
     }

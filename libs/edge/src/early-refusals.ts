@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AUTHENTICATION_REQUIRED } from '@gad/access';
 import { hasBody } from '@gad/observability';
 import { routeFlags } from './body-limits.js';
 import { refuse } from './edge-problem.js';
@@ -25,7 +26,7 @@ export function refuseEarly(throttle: ThrottleView, hasCredential: CredentialChe
       return void refuse(request, reply, 429, `Too many requests. Retry in ${wait} s.`, { 'Retry-After': String(wait) });
     }
     if (request.routeOptions.url !== undefined && !routeFlags(request).public && !hasCredential(request)) {
-      return void refuse(request, reply, 401, 'Authentication is required: send a bearer token.', {
+      return void refuse(request, reply, 401, AUTHENTICATION_REQUIRED, {
         'WWW-Authenticate': 'Bearer',
       });
     }
