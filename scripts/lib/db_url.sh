@@ -14,7 +14,8 @@ urldecode() {
   printf '%s' "$out$s"
 }
 
-# Replace the password of scheme://user:password@host... with ***.
+# Replace the password of scheme://user:password@host... with ***, and the value of any query
+# parameter named like a credential (?password=, ?sslpassword=, as libpq reads them).
 mask_url() {
   local url=$1
   if [[ $url =~ ^([A-Za-z][A-Za-z0-9+.-]*://)([^@]*)@(.*)$ ]]; then
@@ -22,13 +23,12 @@ mask_url() {
     # userinfo runs to the last '@' (passwords with a raw '@' happen)
     if [[ $rest == *@* ]]; then userinfo="$userinfo@${rest%@*}"; rest=${rest##*@}; fi
     if [[ $userinfo == *:* ]]; then
-      printf '%s%s:***@%s' "$scheme" "${userinfo%%:*}" "$rest"
+      url="$scheme${userinfo%%:*}:***@$rest"
     else
-      printf '%s%s@%s' "$scheme" "$userinfo" "$rest"
+      url="$scheme$userinfo@$rest"
     fi
-  else
-    printf '%s' "$url"
   fi
+  printf '%s' "$url" | sed -E 's/([?&][^=&]*([Pp][Aa][Ss][Ss]|[Ss][Ee][Cc][Rr][Ee][Tt]|[Tt][Oo][Kk][Ee][Nn]|[Kk][Ee][Yy])[^=&]*=)[^&]*/\1***/g'
 }
 
 # Parse a PostgreSQL URL (postgresql://, postgres://, postgresql+driver://) into
@@ -37,7 +37,7 @@ mask_url() {
 # password; pass the password through PGPASSWORD so it never shows in `ps`).
 # Returns 1 when the scheme is not PostgreSQL.
 parse_db_url() {
-  local url=$1 rest userinfo="" hostpart path query=""
+  local url=$1 rest userinfo="" hostpart path query="" param params=() kept=()
   if [[ ! $url =~ ^postgres(ql)?(\+[A-Za-z0-9_]+)?:// ]]; then
     return 1
   fi
@@ -51,10 +51,20 @@ parse_db_url() {
   DBURL_USER=${userinfo%%:*}
   DBURL_PASSWORD_RAW=""
   if [[ $userinfo == *:* ]]; then DBURL_PASSWORD_RAW=${userinfo#*:}; fi
-  DBURL_PASSWORD=$(urldecode "$DBURL_PASSWORD_RAW")
   DBURL_HOSTPORT=${hostpart%%[/?]*}
   path=${hostpart#"$DBURL_HOSTPORT"}
   if [[ $path == *\?* ]]; then query=${path#*\?}; path=${path%%\?*}; fi
+  # libpq and node-postgres also take ?password=: treat it as the password, never pass it on in the URL
+  IFS='&' read -ra params <<< "$query"
+  for param in "${params[@]+"${params[@]}"}"; do
+    if [[ ${param%%=*} == password ]]; then
+      [[ -n $DBURL_PASSWORD_RAW ]] || DBURL_PASSWORD_RAW=${param#*=}
+    else
+      kept+=("$param")
+    fi
+  done
+  query=$(IFS='&' && printf '%s' "${kept[*]+"${kept[*]}"}")
+  DBURL_PASSWORD=$(urldecode "$DBURL_PASSWORD_RAW")
   DBURL_DBNAME=$(urldecode "${path#/}")
   # asyncpg spells it ssl=..., libpq sslmode=...
   DBURL_QUERY=$(printf '%s' "$query" | sed -E 's/(^|&)ssl=/\1sslmode=/g')

@@ -147,6 +147,24 @@ describe('backup_db.sh → restore_db.sh round trip on PostgreSQL', () => {
   );
 
   it(
+    'takes the password from ?password= too (libpq reads it there), and never prints it',
+    () => {
+      const dir = join(work, 'query-password');
+      const url = `postgresql://${ROLE}@${HOST}:${PORT}/${DB}?sslmode=disable&password=${encodeURIComponent(PASSWORD)}`;
+      const b = run(BACKUP, { DATABASE_URL: url, BACKUP_DIR: dir });
+      expect(b.stderr).toBe('');
+      expect(b.status).toBe(0);
+      expectNoSecret(b);
+      expect(backupFiles(dir)).toHaveLength(1);
+      const refused = run(BACKUP, { DATABASE_URL: `postgresql://${HOST}:${PORT}/?password=${encodeURIComponent(PASSWORD)}` });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('password=***');
+      expectNoSecret(refused);
+    },
+    SLOW,
+  );
+
+  it(
     'deletes this database’s backups older than BACKUP_RETENTION_DAYS and nothing else',
     () => {
       const dir = join(work, 'retention');

@@ -47,11 +47,17 @@ function normalize(raw: string, source: DatabaseSource): ResolvedDatabaseUrl {
   return { source, url: raw.replace(/^[^:]+:/, 'postgresql:') };
 }
 
-/** The URL with its password masked, for logs. */
+// query parameters a driver reads as credentials (libpq and node-postgres take ?password= and ?sslpassword=)
+const SECRET_PARAMETER = /pass|secret|token|key/i;
+
+/** The URL with its password masked, in the userinfo or in the query, for logs. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, '***');
+    }
     return parsed.toString();
   } catch {
     return '<invalid url>';

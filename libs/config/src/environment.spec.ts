@@ -235,5 +235,9 @@ describe('resolveDatabaseUrl', () => {
 
   it('masks passwords for logs', () => {
     expect(redactUrl('postgresql://u:secret@db/x')).toBe('postgresql://u:***@db/x');
+    // node-postgres reads ?password= too: masked wherever it sits, other parameters kept
+    expect(redactUrl('postgresql://u@db/x?sslmode=require&password=Se%26cret&sslpassword=k')).toBe(
+      'postgresql://u@db/x?sslmode=require&password=***&sslpassword=***',
+    );
   });
 });
