@@ -9,6 +9,7 @@ const PRODUCTION = {
   DATABASE_URL: 'postgresql+asyncpg://gad:Db-Pass-9@db.internal:5432/gad_db',
   REDIS_URL: 'redis://:Redis-Pass-7@cache.internal:6379/0',
   OPENAI_API_KEY: 'sk-test-not-a-real-key',
+  OPENAI_BASE_URL: 'https://proxy-user:Proxy-Pass-3@llm.internal/v1',
 };
 
 describe('productionWorkers', () => {
@@ -39,12 +40,20 @@ describe('effectiveConfiguration', () => {
     expect(lines.get('OPENAI_API_KEY')).toBe('(set)');
     expect(lines.get('DATABASE_URL')).toBe('postgresql+asyncpg://gad:***@db.internal:5432/gad_db');
     expect(lines.get('REDIS_URL')).toBe('redis://:***@cache.internal:6379/0');
+    expect(lines.get('OPENAI_BASE_URL')).toBe('https://proxy-user:***@llm.internal/v1'); // not a secret, but a URL
     expect(lines.get('workers')).toBe('3 (WORKERS)');
     expect(lines.get('database')).toBe('postgresql://gad:***@db.internal:5432/gad_db (from DATABASE_URL)');
     expect(lines.get('redis')).toBe('redis://:***@cache.internal:6379/0');
     expect(lines.has('PORT')).toBe(false); // not set: its default is in the README, not repeated here
     const printed = JSON.stringify([...lines]);
-    for (const secret of ['k'.repeat(40), 'Admin-Initial-Pass-1', 'Db-Pass-9', 'Redis-Pass-7', 'sk-test-not-a-real-key'])
+    for (const secret of [
+      'k'.repeat(40),
+      'Admin-Initial-Pass-1',
+      'Db-Pass-9',
+      'Redis-Pass-7',
+      'sk-test-not-a-real-key',
+      'Proxy-Pass-3',
+    ])
       expect(printed).not.toContain(secret);
   });
 

@@ -7,7 +7,7 @@ const URL_LIKE = /^[a-z][\w+.-]*:\/\//i;
 
 /**
  * What a process will run with, for an operator to read before it starts (scripts/start.sh prints it):
- * every variable the environment sets, secrets masked (a URL keeps all but its password), then what the
+ * every variable the environment sets, secrets masked (any URL keeps all but its credentials), then what the
  * rules derive from them. Names in capitals are variables; the derived lines are in lower case.
  * Read after readConfiguration(), so `.env` is included where it applies.
  */
@@ -20,7 +20,7 @@ export function effectiveConfiguration(
     const value = raw[name]?.trim();
     if (!value) continue;
     const { secret } = schema.meta() as unknown as VariableMeta;
-    lines.push([name, !secret ? value : URL_LIKE.test(value) ? redactUrl(value) : '(set)']);
+    lines.push([name, URL_LIKE.test(value) ? redactUrl(value) : secret ? '(set)' : value]);
   }
   const workersFrom = raw.WORKERS?.trim()
     ? 'WORKERS'
