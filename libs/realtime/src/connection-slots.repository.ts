@@ -18,7 +18,7 @@ export type SlotRefusal = 'server_full' | 'user_full';
  * count without it. Anonymous handshakes never reach a slot: the token is checked first.
  */
 @Injectable()
-export class ConnectionSlots {
+export class ConnectionSlotsRepository {
   readonly max: number;
   readonly maxPerUser: number;
 

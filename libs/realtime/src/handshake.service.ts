@@ -5,7 +5,7 @@ import { ACCESS_COOKIE, AccessTokenExpired, AuthService, readCookie } from '@gad
 import { httpConfig } from '@gad/config';
 import { MetricsService, ProblemException } from '@gad/observability';
 import type { Counter } from 'prom-client';
-import { ConnectionSlots, type ConnectionSlot } from './connection-slots.repository.js';
+import { ConnectionSlotsRepository, type ConnectionSlot } from './connection-slots.repository.js';
 import type { RefusalReason } from './realtime.constants.js';
 import { errorText } from './error-text.js';
 import { TrustedOrigins, type AuthenticatedUser } from '@gad/access';
@@ -42,7 +42,7 @@ export class HandshakeService {
   constructor(
     @Inject(httpConfig.KEY) http: ConfigType<typeof httpConfig>,
     private readonly auth: AuthService,
-    private readonly slots: ConnectionSlots,
+    private readonly slots: ConnectionSlotsRepository,
     metrics: MetricsService,
   ) {
     this.origins = new TrustedOrigins(http.corsAllowedOrigins);

@@ -15,7 +15,7 @@ import { ChatLimitsPipe, ChatRequestDto } from '@gad/ai';
 import { httpConfig, wsConfig } from '@gad/config';
 import { Counters } from '@gad/limits';
 import { MetricsService, jsonBoundsProblem, type JsonBounds } from '@gad/observability';
-import { ConnectionSlots } from './connection-slots.repository.js';
+import { ConnectionSlotsRepository } from './connection-slots.repository.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
 import { NotificationBroadcastDto } from './dto/notification-broadcast.dto.js';
 import type { SocketErrorDto } from './dto/server-events.dto.js';
@@ -65,7 +65,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     @Inject(wsConfig.KEY) ws: ConfigType<typeof wsConfig>,
     @Inject(httpConfig.KEY) http: ConfigType<typeof httpConfig>,
     metrics: MetricsService,
-    slots: ConnectionSlots,
+    slots: ConnectionSlotsRepository,
     private readonly counters: Counters,
     private readonly handshake: HandshakeService,
     private readonly realtime: RealtimeService,

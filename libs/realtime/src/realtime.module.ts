@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AiModule } from '@gad/ai';
 import { AuthModule } from '@gad/auth';
 import { UsersModule } from '@gad/users';
-import { ConnectionSlots } from './connection-slots.repository.js';
+import { ConnectionSlotsRepository } from './connection-slots.repository.js';
 import { HandshakeService } from './handshake.service.js';
 import { PresenceService } from './presence.service.js';
 import { RealtimeChatService } from './realtime-chat.service.js';
@@ -18,7 +18,7 @@ import { TrafficHistoryService } from './traffic-history.service.js';
     RealtimeGateway,
     RealtimeService,
     HandshakeService,
-    ConnectionSlots,
+    ConnectionSlotsRepository,
     PresenceService,
     SystemStatusService,
     TrafficHistoryService,

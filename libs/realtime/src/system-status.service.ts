@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AiService } from '@gad/ai';
 import { HealthService } from '@gad/health';
 import type { HttpSummary } from '@gad/observability';
-import { ConnectionSlots } from './connection-slots.repository.js';
+import { ConnectionSlotsRepository } from './connection-slots.repository.js';
 import type { SystemStatusDto } from './dto/server-events.dto.js';
 
 /** The health summary admins see live: the readiness pings (each bounded), never throws. */
@@ -11,7 +11,7 @@ export class SystemStatusService {
   constructor(
     private readonly health: HealthService,
     private readonly ai: AiService,
-    private readonly slots: ConnectionSlots,
+    private readonly slots: ConnectionSlotsRepository,
   ) {}
 
   /** `http`: the cluster's figures, from TrafficHistoryService. */
