@@ -217,6 +217,8 @@ describe('openapi.json and the running server', () => {
       checked.push(path);
     }
     expect(found).toEqual([]);
-    expect(checked).toEqual(expect.arrayContaining(['/users/me', '/users', '/users/{id}', '/cache/stats', '/audit']));
+    expect(checked).toEqual(
+      expect.arrayContaining(['/health', '/health/ready', '/users/me', '/users', '/users/{id}', '/cache/stats', '/audit']),
+    );
   });
 });

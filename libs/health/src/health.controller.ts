@@ -4,6 +4,7 @@ import type { HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@gad/access';
+import { HealthCheckDto, LivenessDto } from './dto/health.dto.js';
 import { HealthService, type Liveness } from './health.service.js';
 
 @ApiTags('health')
@@ -16,19 +17,7 @@ export class HealthController {
   @Get()
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Liveness: the process serves requests. Touches no dependency. Terminus format.' })
-  @ApiOkResponse({
-    schema: {
-      example: {
-        status: 'ok',
-        info: { process: { status: 'up' } },
-        error: {},
-        details: { process: { status: 'up' } },
-        version: '1.0.0',
-        environment: 'production',
-        uptime_seconds: 12,
-      },
-    },
-  })
+  @ApiOkResponse({ type: LivenessDto })
   live(): Promise<Liveness> {
     return this.health.live();
   }
@@ -36,12 +25,11 @@ export class HealthController {
   @Get('ready')
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Readiness: the database (and Redis when configured) answer within a bound. Terminus format.' })
-  @ApiOkResponse({
-    schema: {
-      example: { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: { database: { status: 'up' } } },
-    },
+  @ApiOkResponse({ type: HealthCheckDto })
+  @ApiServiceUnavailableResponse({
+    description: 'A dependency is down, or the process is shutting down (Terminus format).',
+    type: HealthCheckDto,
   })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down, or the process is shutting down (Terminus format).' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     const { healthy, result } = await this.health.ready();
     if (!healthy) reply.code(503);
