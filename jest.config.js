@@ -38,8 +38,11 @@ export default {
   // Each ESM test file's modules stay in Node's module registry for the vm modules, so a worker's heap
   // grows ~50 MB per e2e file (1.4-1.7 GB by the end of a run). Exiting that took 400-600 ms, against
   // jest-worker's 500 ms grace, hence "A worker process has failed to exit gracefully" with no handle
-  // leaked. Jest's documented remedy: recycle a worker whose heap passes this after a test file.
+  // leaked. Jest's documented remedies: recycle a worker whose heap passes this after a test file, and
+  // give the last ones longer to exit (a worker kept alive by a leaked handle never exits, so it is still
+  // force-killed and reported).
   workerIdleMemoryLimit: '512MB',
+  workerGracefulExitTimeout: 3000,
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
