@@ -160,9 +160,13 @@ function resolved(schema: Schema): Schema {
   };
 }
 
-/** Where a real answer and its documented schema disagree: fields it has that are not documented, required ones it lacks. */
+/**
+ * Where a real answer and its documented schema disagree: fields it has that are not documented, required ones
+ * it lacks, values outside a documented enum.
+ */
 function mismatches(value: unknown, schema: Schema, at: string): string[] {
   const s = resolved(schema);
+  if (s.enum && !s.enum.includes(value)) return [`${at} is ${JSON.stringify(value)}, not one of ${JSON.stringify(s.enum)}`];
   if (Array.isArray(value)) return s.items ? value.flatMap((item, i) => mismatches(item, s.items!, `${at}[${i}]`)) : [];
   if (value === null || typeof value !== 'object' || !s.properties) return [];
   const properties = s.properties;

@@ -21,8 +21,11 @@ export class HealthChecksDto {
 
 /** Terminus' health check result: every check under `details`, split into `info` (up) and `error` (down). */
 export class HealthCheckDto {
-  @ApiProperty({ enum: ['ok', 'error'], description: "'error' when any check is down (the answer is then 503)." })
-  status!: 'ok' | 'error';
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'error'],
+    description: "'degraded' when Redis is unreachable but not required (still 200); 'error' when a check is down (503).",
+  })
+  status!: 'ok' | 'degraded' | 'error';
 
   @ApiProperty({ description: 'The checks that are up (or degraded).' })
   info!: HealthChecksDto;
