@@ -17,10 +17,16 @@ SEED_JS="$APP_DIR/dist/apps/api/src/cli/seed.js"
 CONFIG_CMD="${CONFIG_CMD:-$(printf '%q %q' "$NODE_BIN" "$CONFIG_JS")}"
 MIGRATE_CMD="${MIGRATE_CMD:-$(printf '%q %q run' "$NODE_BIN" "$MIGRATE_JS")}"
 SEED_CMD="${SEED_CMD:-$(printf '%q %q' "$NODE_BIN" "$SEED_JS")}"
-# validated, with the same defaults, by the app's schema (the Startup variables), before they are used
-DB_WAIT_RETRIES="${DB_WAIT_RETRIES:-30}"
-DB_WAIT_INTERVAL="${DB_WAIT_INTERVAL:-2}"
-MIGRATE_TIMEOUT_SECONDS="${MIGRATE_TIMEOUT_SECONDS:-600}"
+# NAME's value with surrounding blanks dropped, or DEFAULT when blank: what the app's schema reads too
+setting() {
+  local value
+  read -r value <<< "${!1:-}"
+  printf '%s' "${value:-$2}"
+}
+# validated, with the same defaults, by the app's schema (the Startup variables) before they are used
+DB_WAIT_RETRIES=$(setting DB_WAIT_RETRIES 30)
+DB_WAIT_INTERVAL=$(setting DB_WAIT_INTERVAL 2)
+MIGRATE_TIMEOUT_SECONDS=$(setting MIGRATE_TIMEOUT_SECONDS 600)
 ENV_NAME="${ENVIRONMENT:-development}"
 
 log() { printf '[start] %s\n' "$*"; }
@@ -45,8 +51,10 @@ done
 DB_TARGET="embedded database (no DATABASE_URL)"
 if [[ -n $DB_URL_EFFECTIVE ]]; then
   if parse_db_url "$DB_URL_EFFECTIVE"; then
-    add_secret "$DBURL_PASSWORD"
-    add_secret "$DBURL_PASSWORD_RAW"
+    for password in "${DBURL_PASSWORDS_RAW[@]+"${DBURL_PASSWORDS_RAW[@]}"}"; do
+      add_secret "$password"
+      add_secret "$(urldecode "$password")"
+    done
     DB_TARGET="$DBURL_HOSTPORT/${DBURL_DBNAME}"
   else
     DB_TARGET="(unrecognised URL scheme: ${DB_URL_EFFECTIVE%%://*})"

@@ -160,6 +160,10 @@ describe('backup_db.sh → restore_db.sh round trip on PostgreSQL', () => {
       expect(refused.status).not.toBe(0);
       expect(refused.stderr).toContain('password=***');
       expectNoSecret(refused);
+      // a raw '@' in the query is not the end of the user information
+      const rawAt = run(BACKUP, { DATABASE_URL: `postgresql://${HOST}:${PORT}/?password=Raw@Tail-${suffix}` });
+      expect(rawAt.status).not.toBe(0);
+      expect(output(rawAt)).not.toContain(`Tail-${suffix}`);
     },
     SLOW,
   );

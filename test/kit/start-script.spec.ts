@@ -134,6 +134,25 @@ describe('scripts/start.sh', () => {
   );
 
   it(
+    'scrubs a password given as ?password=, even one with a raw @, and reads padded numbers as the app does',
+    () => {
+      const url = 'postgresql://gad@db.internal:5432/gad_db?sslmode=disable&password=Hunter2@Tail-Secret-9';
+      const r = start({
+        ...baseEnv(),
+        DATABASE_URL: url,
+        MIGRATE_CMD: 'echo "migrate: cannot connect to $DATABASE_URL" >&2; exit 1',
+        DB_WAIT_RETRIES: ' 2 ',
+        DB_WAIT_INTERVAL: '0.1',
+      });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('database: db.internal:5432/gad_db; waiting up to 2 tries');
+      expect(r.stderr).toContain('after 2 attempts');
+      for (const part of ['Hunter2', 'Tail-Secret-9']) expect(`${r.stdout}${r.stderr}`).not.toContain(part);
+    },
+    SLOW,
+  );
+
+  it(
     'stops before touching the database when the configuration is refused, showing why on stderr',
     () => {
       const migrated = join(work, 'migrated');

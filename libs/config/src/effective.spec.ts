@@ -9,6 +9,7 @@ const PRODUCTION = {
   DATABASE_URL: 'postgresql+asyncpg://gad:Db-Pass-9@db.internal:5432/gad_db',
   REDIS_URL: 'redis://:Redis-Pass-7@cache.internal:6379/0',
   OPENAI_API_KEY: 'sk-test-not-a-real-key',
+  METRICS_TOKEN: 'token://looks-like-a-url',
   OPENAI_BASE_URL: 'https://proxy-user:Proxy-Pass-3@llm.internal/v1',
 };
 
@@ -38,6 +39,7 @@ describe('effectiveConfiguration', () => {
     expect(lines.get('SECRET_KEY')).toBe('(set)');
     expect(lines.get('ADMIN_PASSWORD')).toBe('(set)');
     expect(lines.get('OPENAI_API_KEY')).toBe('(set)');
+    expect(lines.get('METRICS_TOKEN')).toBe('(set)'); // a secret that merely looks like a URL
     expect(lines.get('DATABASE_URL')).toBe('postgresql+asyncpg://gad:***@db.internal:5432/gad_db');
     expect(lines.get('REDIS_URL')).toBe('redis://:***@cache.internal:6379/0');
     expect(lines.get('OPENAI_BASE_URL')).toBe('https://proxy-user:***@llm.internal/v1'); // not a secret, but a URL
@@ -53,6 +55,7 @@ describe('effectiveConfiguration', () => {
       'Redis-Pass-7',
       'sk-test-not-a-real-key',
       'Proxy-Pass-3',
+      'looks-like-a-url',
     ])
       expect(printed).not.toContain(secret);
   });

@@ -20,7 +20,9 @@ export function effectiveConfiguration(
     const value = raw[name]?.trim();
     if (!value) continue;
     const { secret } = schema.meta() as unknown as VariableMeta;
-    lines.push([name, URL_LIKE.test(value) ? redactUrl(value) : secret ? '(set)' : value]);
+    // a secret URL (DATABASE_URL, REDIS_URL) shows all but its credentials; any other secret only that it is set
+    const url = URL_LIKE.test(value) && (!secret || name.endsWith('_URL'));
+    lines.push([name, url ? redactUrl(value) : secret ? '(set)' : value]);
   }
   const workersFrom = raw.WORKERS?.trim()
     ? 'WORKERS'

@@ -14,6 +14,13 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as c
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+/** Digits only (no `3.0`, `1e2`, `0x2` or `08`): for the variables a shell script does arithmetic with. */
+const digits = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^(0|[1-9]\d*)$/, 'must be a whole number written in digits, without leading zeros')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
 const num = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().min(min).max(max);
 const bool = () => z.stringbool();
 const text = () => z.string();
@@ -310,15 +317,15 @@ export const environmentSchema = z.object({
     ),
 
   // --- Startup (read by scripts/start.sh, the image's command; declared here so they are validated and documented)
-  DB_WAIT_RETRIES: int(1, 10_000)
+  DB_WAIT_RETRIES: digits(1, 10_000)
     .default(30)
     .meta(
       startup(
         "scripts/start.sh (the image's command): attempts at applying the migrations, which double as the wait for the database.",
       ),
     ),
-  DB_WAIT_INTERVAL: num(0.1, 3600).default(2).meta(startup('Seconds between those attempts.')),
-  MIGRATE_TIMEOUT_SECONDS: int(0)
+  DB_WAIT_INTERVAL: num(0, 3600).default(2).meta(startup('Seconds between those attempts.')),
+  MIGRATE_TIMEOUT_SECONDS: digits(0)
     .default(600)
     .meta(startup('Longest one migration (or seed) run may take before it is stopped (0 = no limit).')),
 });

@@ -233,6 +233,15 @@ describe('resolveDatabaseUrl', () => {
     expect(parseConfig({ DATABASE_URL: 'postgresql://u@db/x' }).config.database.ssl).toBe(false);
   });
 
+  it("refuses start.sh's numbers in any spelling bash arithmetic would misread", () => {
+    for (const value of ['3.0', '1e2', '0x2', '08', '-1']) {
+      expect(parseConfig({ DB_WAIT_RETRIES: value }).problems).toEqual([
+        `DB_WAIT_RETRIES must be a whole number written in digits, without leading zeros (got "${value}")`,
+      ]);
+    }
+    expect(parseConfig({ DB_WAIT_RETRIES: ' 12 ', MIGRATE_TIMEOUT_SECONDS: '0', DB_WAIT_INTERVAL: '0' }).problems).toEqual([]);
+  });
+
   it('masks passwords for logs', () => {
     expect(redactUrl('postgresql://u:secret@db/x')).toBe('postgresql://u:***@db/x');
     // node-postgres reads ?password= too: masked wherever it sits, other parameters kept
