@@ -92,6 +92,7 @@ export function apiEnv(id, { port, runMigrations = true, databaseUrlOverride, ex
 export const PRODUCTION_NODE_FLAGS = [
   '--max-semi-space-size=4',
   '--no-memory-reducer',
+  '--expose-gc',
   ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
 ];
 

@@ -9,6 +9,7 @@ import { gracefulShutdown } from './shutdown.js';
 
 async function serve(config: Configuration): Promise<void> {
   const app = await createApp(config);
+  releaseBootMemory();
   const server = await app.listen(config.app.port, config.app.host);
   if (cluster.isWorker && config.cluster.maxRequests > 0) recycleAfter(server, config);
 
@@ -23,6 +24,15 @@ async function serve(config: Configuration): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.app.port;
   printBanner(config, port);
+}
+
+/**
+ * Booting leaves garbage and the bytecode of code that ran once (module bodies, decorators, wiring). With
+ * --expose-gc (start.sh and npm start pass it) one memory-reducing collection before listening hands that
+ * back: idle RSS ~155 → ~127 MB (bench/README.md). Without the flag, nothing happens.
+ */
+function releaseBootMemory(): void {
+  globalThis.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /** MAX_REQUESTS (+ jitter), like gunicorn: the primary starts a replacement, then stops this worker gracefully. */
