@@ -29,6 +29,7 @@ export default {
     'apps/api/src/**/*.ts',
     'libs/*/src/**/*.ts',
     '!**/*.spec.ts',
+    '!**/*.worker.ts', // runs in worker threads, which V8 coverage of the test process does not see
     '!apps/api/src/main.ts',
     '!apps/api/src/cli/**',
   ],

@@ -1,9 +1,14 @@
-import { Inject, HttpStatus, Injectable } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import bcrypt from 'bcrypt';
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { Piscina } from 'piscina';
 import { authConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
+import type { BcryptTask } from './bcrypt.worker.js';
+
+// beside this file: .js when built, .ts under the tests (Node runs it with its type stripping)
+const BCRYPT_WORKER = new URL(`./bcrypt.worker${extname(import.meta.url)}`, import.meta.url).href;
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_BYTES = 72; // bcrypt ignores what follows
@@ -34,51 +39,47 @@ const COMMON_PASSWORDS = new Set([
   'password_muy_seguro_cambiar_2024',
 ]);
 
-/** bcrypt off the event loop (the native addon hashes on libuv's pool), and the password policy. */
+/**
+ * bcrypt in a pool of at most (cores − 1) threads at a lower CPU priority than the event loop (nice +10 on
+ * Linux): a login burst hashes on the cores the event loop does not need, and where they share one, a request
+ * that arrives preempts the hashing instead of waiting for its time slice. Also the password policy.
+ */
 @Injectable()
-export class PasswordService {
+export class PasswordService implements OnModuleDestroy {
   private readonly rounds: number;
   private dummyHash?: Promise<string>;
-  private readonly maxConcurrent = Math.max(1, availableParallelism() - 1);
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly pool = new Piscina<BcryptTask, string | boolean>({
+    filename: BCRYPT_WORKER,
+    minThreads: 0,
+    maxThreads: Math.max(1, availableParallelism() - 1),
+    idleTimeout: 30_000,
+    niceIncrement: 10,
+    stricterFIFO: true, // first come, first hashed: otherwise a login can be requeued behind later ones
+  });
 
   constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
     this.rounds = auth.bcryptRounds;
   }
 
   hash(password: string): Promise<string> {
-    return this.slot(() => bcrypt.hash(password, this.rounds));
+    return this.pool.run({ op: 'hash', password, rounds: this.rounds }) as Promise<string>;
   }
 
   verify(password: string, hash: string): Promise<boolean> {
     if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return Promise.resolve(false);
-    return this.slot(() => bcrypt.compare(password, hash));
+    return this.pool.run({ op: 'compare', password, hash }) as Promise<boolean>;
   }
 
   /** Spends the same time as a real check, so unknown emails are not distinguishable by latency. */
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummyHash ??= this.slot(() => bcrypt.hash('dummy-password-for-timing', this.rounds));
-    const dummy = await this.dummyHash;
-    await this.slot(() => bcrypt.compare(password, dummy));
+    this.dummyHash ??= this.hash('dummy-password-for-timing');
+    await this.verify(password, await this.dummyHash);
     return false;
   }
 
-  /**
-   * bcrypt runs on libuv's pool (4 threads): a login burst would put four hashes on the cores the
-   * event loop needs. At most (cores − 1) hash at once, so requests keep being served during a storm.
-   */
-  private async slot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running += 1;
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next)
-        next(); // the slot passes straight to the next waiter
-      else this.running -= 1;
-    }
+  /** Lets the hashes already running finish (the graceful shutdown has drained the requests), then stops the threads. */
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.close();
   }
 
   /** Throws a 400 problem naming the first rule the password breaks. */
