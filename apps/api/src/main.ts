@@ -75,6 +75,7 @@ if (cluster.isPrimary && config.cluster.workers > 1) {
     process.exit(1);
   }
   runPrimary(config);
+  releaseBootMemory(); // the primary only forks and aggregates: what it loaded to get here is garbage
 } else {
   await serve(config).catch(failedToBoot);
 }
