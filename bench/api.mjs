@@ -1,6 +1,6 @@
 // Starting the built API for the bench: environment, a frozen copy of dist/, first boot + seeding, logins.
 import { randomBytes } from 'node:crypto';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BENCH_DIR,
@@ -84,18 +84,16 @@ export function apiEnv(id, { port, runMigrations = true, databaseUrlOverride, ex
   };
 }
 
-/** Spawns the API and waits for /health/ready; readyMs counts from spawn. */
 /**
  * The node flags scripts/start.sh (the image's command) runs the server with; BENCH_NODE_FLAGS adds more
  * (V8 flags NODE_OPTIONS refuses, e.g. BENCH_NODE_FLAGS=--trace-gc).
  */
 export const PRODUCTION_NODE_FLAGS = [
-  '--max-semi-space-size=4',
-  '--no-memory-reducer',
-  '--expose-gc',
+  ...readFileSync(join(ROOT, 'scripts/lib/node-flags'), 'utf8').trim().split(/\s+/),
   ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
 ];
 
+/** Spawns the API and waits for /health/ready; readyMs counts from spawn. */
 export async function bootApi(plan, { main, env, port, logName, nodeArgs = PRODUCTION_NODE_FLAGS, onSpawn }) {
   const since = performance.now();
   const proc = startProcess(plan, [...nodeArgs, main], { env, logFile: join(RESULTS_DIR, logName) });

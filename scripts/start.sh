@@ -131,7 +131,8 @@ fi
 # shrink an idle heap, and the first burst after a quiet spell then paid a third more CPU per request
 # (bench/README.md); a pod's memory is sized for its peak anyway. --expose-gc lets the server hand back
 # what booting left behind, once, before it listens (main.ts): ~25 MB less RSS, idle and after load.
-DEFAULT_NODE_FLAGS="--max-semi-space-size=4 --no-memory-reducer --expose-gc"
+# One list for start.sh, npm start, the bench and the tests that run the built server.
+DEFAULT_NODE_FLAGS="$(<"$SCRIPT_DIR/lib/node-flags")"
 log "starting server: $NODE_BIN ${NODE_FLAGS:-$DEFAULT_NODE_FLAGS} $SERVER_ENTRY"
 # shellcheck disable=SC2086 # NODE_FLAGS is a list of flags
 exec "$NODE_BIN" ${NODE_FLAGS:-$DEFAULT_NODE_FLAGS} "$SERVER_ENTRY" "$@"

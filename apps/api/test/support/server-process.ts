@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { closedPort } from './databases.js';
 import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY, tempDir } from './test-env.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const MAIN = join(ROOT, 'dist/apps/api/src/main.js');
+/** The node flags production runs the server with (start.sh, npm start). */
+export const NODE_FLAGS = readFileSync(join(ROOT, 'scripts/lib/node-flags'), 'utf8').trim().split(/\s+/);
 
 /** The built server in a child process (npm test builds first), for signals, workers and crashes. */
 export class ServerProcess {
@@ -29,7 +32,7 @@ export class ServerProcess {
   /** Starts the server without waiting for it (for boots that are meant to fail). */
   async spawn(env: Record<string, string>): Promise<this> {
     this.port = await closedPort();
-    this.child = spawn(process.execPath, [MAIN], {
+    this.child = spawn(process.execPath, [...NODE_FLAGS, MAIN], {
       cwd: tempDir(),
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
