@@ -1,7 +1,9 @@
-import { Inject, HttpStatus, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { authConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
@@ -39,26 +41,38 @@ const COMMON_PASSWORDS = new Set([
   'password_muy_seguro_cambiar_2024',
 ]);
 
+/** At most cores − 1 hashes at once, and no more than libuv's 4 threads allowed before (each thread is a V8 isolate). */
+export const BCRYPT_THREADS = Math.min(4, Math.max(1, availableParallelism() - 1));
+
 /**
- * bcrypt in a pool of at most (cores − 1) threads at a lower CPU priority than the event loop (nice +10 on
- * Linux): a login burst hashes on the cores the event loop does not need, and where they share one, a request
- * that arrives preempts the hashing instead of waiting for its time slice. Also the password policy.
+ * bcrypt in a pool of BCRYPT_THREADS threads at a lower CPU priority than the event loop (nice +10; Linux
+ * only, where a thread's nice value is its own): a login burst hashes on the cores the event loop does not
+ * need, and where they share one, a request that arrives preempts the hashing instead of waiting for its time
+ * slice. Threads start with the first login and stop after 30 s idle. Also the password policy.
  */
 @Injectable()
-export class PasswordService implements OnModuleDestroy {
+export class PasswordService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PasswordService.name);
   private readonly rounds: number;
   private dummyHash?: Promise<string>;
   private readonly pool = new Piscina<BcryptTask, string | boolean>({
     filename: BCRYPT_WORKER,
     minThreads: 0,
-    maxThreads: Math.max(1, availableParallelism() - 1),
+    maxThreads: BCRYPT_THREADS,
     idleTimeout: 30_000,
-    niceIncrement: 10,
+    niceIncrement: process.platform === 'linux' ? 10 : 0,
     stricterFIFO: true, // first come, first hashed: otherwise a login can be requeued behind later ones
   });
 
   constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
     this.rounds = auth.bcryptRounds;
+    // a thread that cannot start would otherwise be an uncaught 'error' event: the process would exit
+    this.pool.on('error', (error: Error) => this.logger.error(`a bcrypt thread failed: ${error.message}`));
+  }
+
+  /** A build without the worker file fails at boot, not at the first login. */
+  onModuleInit(): void {
+    if (!existsSync(fileURLToPath(BCRYPT_WORKER))) throw new Error(`bcrypt worker not found: ${fileURLToPath(BCRYPT_WORKER)}`);
   }
 
   hash(password: string): Promise<string> {
@@ -72,7 +86,10 @@ export class PasswordService implements OnModuleDestroy {
 
   /** Spends the same time as a real check, so unknown emails are not distinguishable by latency. */
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummyHash ??= this.hash('dummy-password-for-timing');
+    this.dummyHash ??= this.hash('dummy-password-for-timing').catch((error: unknown) => {
+      this.dummyHash = undefined; // the next unknown email tries again, rather than a 500 for every one
+      throw error;
+    });
     await this.verify(password, await this.dummyHash);
     return false;
   }
