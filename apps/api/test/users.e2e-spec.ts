@@ -205,6 +205,13 @@ describe('users (PostgreSQL)', () => {
     expect(queryCounter.total - warm).toBe(0);
   });
 
+  it('signs in with four statements: the user read, then the session, its refresh token and the audit row, one insert each', async () => {
+    const u = await createUser(t.api, admin, { email: 'four-statements@example.com' });
+    const before = queryCounter.total;
+    await login(t.api, u.email, u.password);
+    expect(queryCounter.total - before).toBe(4); // a transaction around a one-row insert would add two each
+  });
+
   it('serves a signed-in read with no database round trip once the cache is warm', async () => {
     const u = await createUser(t.api, admin, { email: 'warm@example.com' });
     for (let i = 0; i < 2; i++)

@@ -12,7 +12,7 @@ export class AuditRepository {
   constructor(@InjectRepository(AuditLogEntity) private readonly logs: Repository<AuditLogEntity>) {}
 
   async append(entry: NewAuditLog): Promise<void> {
-    await this.logs.save(this.logs.create(entry), { reload: false });
+    await this.logs.save(this.logs.create(entry), { reload: false, transaction: false }); // one row, one statement
   }
 
   /** Newest first; each filter has its own (filter, created_at, id) index. */

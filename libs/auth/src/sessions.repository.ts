@@ -14,7 +14,8 @@ export class SessionsRepository {
   ) {}
 
   async createSession(userId: string, expiresAt: Date, ip: string, userAgent: string): Promise<SessionEntity> {
-    return this.sessions.save(this.sessions.create({ userId, expiresAt, ip: ip || null, userAgent: userAgent || null }));
+    const session = this.sessions.create({ userId, expiresAt, ip: ip || null, userAgent: userAgent || null });
+    return this.sessions.save(session, { transaction: false }); // one row: no START TRANSACTION/COMMIT round trips
   }
 
   findSession(id: string): Promise<SessionEntity | null> {
@@ -28,7 +29,7 @@ export class SessionsRepository {
   }
 
   async addRefreshToken(sessionId: string, tokenHash: string, expiresAt: Date): Promise<void> {
-    await this.tokens.save(this.tokens.create({ sessionId, tokenHash, expiresAt }), { reload: false });
+    await this.tokens.save(this.tokens.create({ sessionId, tokenHash, expiresAt }), { reload: false, transaction: false });
   }
 
   findRefreshToken(tokenHash: string): Promise<RefreshTokenEntity | null> {
