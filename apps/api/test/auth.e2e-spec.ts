@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import { DELETE_BATCH } from '@gad/database';
+import { BCRYPT_QUEUE_LIMIT, BCRYPT_THREADS, PasswordService } from '@gad/users';
 import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, call, createUser, login, type Session } from './support/http.js';
 import { suiteApps, type TestApp } from './support/test-app.js';
 import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-env.js';
@@ -391,5 +392,85 @@ describe('auth (PostgreSQL)', () => {
       expect((await call('GET', `${t.api}/audit`, undefined, { token: user.session.token })).status).toBe(403);
       expect((await call('GET', `${t.api}/audit?actor=not-a-uuid`, undefined, { token: admin.token })).status).toBe(400);
     });
+  });
+});
+
+describe('sign-ins waiting for a password check (PostgreSQL, bcrypt cost 13)', () => {
+  const suite = suiteApps();
+  let t: TestApp;
+  let passwords: PasswordService;
+  const limits = { LOGIN_MAX_ATTEMPTS: '1000', LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000', RATE_LIMIT_CALLS: '100000' };
+
+  beforeAll(async () => {
+    t = await suite.start({ ...limits, BCRYPT_ROUNDS: '13' }); // about half a second a check: a line can form
+    passwords = t.app.get(PasswordService);
+  });
+
+  async function until(condition: () => boolean, what: string): Promise<void> {
+    for (const started = Date.now(); !condition(); await new Promise((resolve) => setTimeout(resolve, 5))) {
+      if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
+    }
+  }
+  /** A wrong-password sign-in for the seeded admin (its hash has cost 13), cancellable by the client. */
+  const signIn = (client = new AbortController()) => {
+    const attempt = { client, answered: false, answer: Promise.resolve<number | string>(0) };
+    attempt.answer = call(
+      'POST',
+      `${t.api}/auth/login`,
+      { email: ADMIN_EMAIL, password: 'Not-The-Password-1' },
+      { signal: client.signal },
+    )
+      .then(
+        (res) => res.status,
+        (error: Error) => error.name,
+      )
+      .finally(() => (attempt.answered = true));
+    return attempt;
+  };
+
+  async function failedSignIns(): Promise<number> {
+    const client = new pg.Client({ connectionString: suite.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT count(*)::int AS n FROM audit_logs WHERE action = 'auth.login_failed'");
+      return rows[0].n;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('never checks the password of a sign-in whose client left while it waited; the others are answered', async () => {
+    expect((await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD })).status).toBe(200);
+    const failedBefore = await failedSignIns(); // and the pool's threads are up: the next checks start at once
+    const running = Array.from({ length: BCRYPT_THREADS }, () => signIn());
+    const leaving = signIn();
+    await until(() => passwords.queued === 1, 'a check waiting for a thread');
+    leaving.client.abort();
+    await until(() => passwords.queued === 0, 'the line to empty');
+    expect(running.some((r) => r.answered)).toBe(false); // it left the line at once, not by its turn coming
+    expect(await leaving.answer).toBe('AbortError');
+    expect(await Promise.all(running.map((r) => r.answer))).toEqual(running.map(() => 401));
+    // a sign-in queued behind any check still in line: once it is answered, a check of the one that left would be done
+    expect((await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD })).status).toBe(200);
+    expect(await failedSignIns()).toBe(failedBefore + BCRYPT_THREADS);
+  });
+
+  it('answers 503 with Retry-After at once while BCRYPT_QUEUE_LIMIT checks wait, then serves again', async () => {
+    const everyone = new AbortController();
+    const running = Array.from({ length: BCRYPT_THREADS }, () => signIn(everyone));
+    await until(() => passwords.queued === 0, 'the first checks to run');
+    const waiting = Array.from({ length: BCRYPT_QUEUE_LIMIT }, () => signIn(everyone));
+    await until(() => passwords.queued === BCRYPT_QUEUE_LIMIT, 'a full line');
+
+    const refused = await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: 'Not-The-Password-1' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.body.detail).toMatch(/Too many passwords are being checked/);
+
+    everyone.abort();
+    await until(() => passwords.queued === 0, 'the line to empty');
+    expect(new Set(await Promise.all([...running, ...waiting].map((r) => r.answer)))).toEqual(new Set(['AbortError']));
+    expect((await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD })).status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { Agent, get } from 'node:http';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Module, Post, Query } from '@nestjs/common';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { startApp, type TestApp } from './support/test-app.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -7,7 +7,7 @@ import { gracefulShutdown } from '../src/shutdown.js';
 import { createApp } from '../src/create-app.js';
 import { configurationFrom } from '@gad/config';
 import { baseEnv } from './support/test-env.js';
-import { Public } from '@gad/access';
+import { Client, Public, type ClientContext } from '@gad/access';
 
 @Public()
 @Controller('test-probe')
@@ -22,10 +22,30 @@ class ProbeController {
     await new Promise((resolve) => setTimeout(resolve, 600));
     return { done: true };
   }
+
+  /** Holds the request for `ms` and says whether its ClientContext signal had aborted by then. */
+  @Post('client-signal')
+  @HttpCode(200)
+  async clientSignal(
+    @Body() _body: unknown,
+    @Client() client: ClientContext,
+    @Query('ms') ms = '50',
+  ): Promise<{ abortedWhileRunning: boolean }> {
+    clientSignals.push(client.signal!);
+    await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+    return { abortedWhileRunning: client.signal!.aborted };
+  }
 }
+const clientSignals: AbortSignal[] = [];
 
 @Module({ controllers: [ProbeController] })
 class ProbeModule {}
+
+async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
+  for (const started = Date.now(); !condition(); await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (Date.now() - started > ms) throw new Error('condition not met in time');
+  }
+}
 
 describe('spine on PostgreSQL', () => {
   let db: ThrowawayDatabase;
@@ -56,7 +76,7 @@ describe('spine on PostgreSQL', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', version: '1.0.0' });
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    // answered at the edge, before Nest: still with the edge's headers, on any casing and for HEAD
+    // with the edge's headers, on any casing and for HEAD
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -64,6 +84,33 @@ describe('spine on PostgreSQL', () => {
     const head = await fetch(`${t.api}/health`, { method: 'HEAD' });
     expect([head.status, await head.text()]).toEqual([200, '']);
     expect((await fetch(`${t.api}/health`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it("gives each request's work a signal that holds while it runs, even with a body, and aborts once it is answered", async () => {
+    clientSignals.length = 0;
+    const res = await fetch(`${t.api}/test-probe/client-signal`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'someone@example.com' }),
+    });
+    expect(await res.json()).toEqual({ abortedWhileRunning: false });
+    await waitFor(() => clientSignals[0]?.aborted === true);
+  });
+
+  it('aborts that signal when the client leaves before the answer', async () => {
+    clientSignals.length = 0;
+    const leaving = new AbortController();
+    const call = fetch(`${t.api}/test-probe/client-signal?ms=3000`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      signal: leaving.signal,
+    }).catch((error: Error) => error.name);
+    await waitFor(() => clientSignals.length === 1);
+    expect(clientSignals[0].aborted).toBe(false);
+    leaving.abort();
+    await expect(call).resolves.toBe('AbortError');
+    await waitFor(() => clientSignals[0].aborted); // well before the handler's 3 s are up
   });
 
   it('answers readiness with the database check in Terminus format', async () => {

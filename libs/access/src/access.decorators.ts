@@ -1,5 +1,6 @@
 import { SetMetadata, applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOAuth2, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
 import type { Role } from './roles.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 
@@ -53,14 +54,33 @@ export const ALLOW_PENDING_PASSWORD_CHANGE_KEY = 'allowPendingPasswordChange';
 export const AllowPendingPasswordChange = (): MethodDecorator & ClassDecorator =>
   SetMetadata(ALLOW_PENDING_PASSWORD_CHANGE_KEY, true);
 
-/** Where the request came from, for the audit trail. */
+/** Where the request came from, for the audit trail, and whether anyone still waits for its answer. */
 export interface ClientContext {
   ip: string;
   userAgent: string;
   requestId: string;
+  /** Aborts once the request's answer is closed; work still queued for it can be dropped. Absent outside HTTP. */
+  signal?: AbortSignal;
 }
 
 export const Client = createParamDecorator((_data: unknown, ctx: ExecutionContext): ClientContext => {
-  const req = ctx.switchToHttp().getRequest<{ ip?: string; id?: string; headers: Record<string, string | undefined> }>();
-  return { ip: req.ip ?? '', userAgent: (req.headers['user-agent'] ?? '').slice(0, 512), requestId: req.id ?? '' };
+  const http = ctx.switchToHttp();
+  const req = http.getRequest<{ ip?: string; id?: string; headers: Record<string, string | undefined> }>();
+  return {
+    ip: req.ip ?? '',
+    userAgent: (req.headers['user-agent'] ?? '').slice(0, 512),
+    requestId: req.id ?? '',
+    signal: answerClosedSignal(http.getResponse<{ raw: ServerResponse }>().raw),
+  };
 });
+
+/**
+ * Aborts when the response closes: answered (by the handler, or with 503 past REQUEST_TIMEOUT_SECONDS) or cut off
+ * by the client. Fastify's own `request.signal` cannot serve: it aborts as soon as a request body has been read
+ * (fastify/fastify#6725), i.e. before every POST handler runs.
+ */
+export function answerClosedSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => controller.abort(new Error('the request was answered or abandoned')));
+  return controller.signal;
+}

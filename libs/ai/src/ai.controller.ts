@@ -8,8 +8,8 @@ import { ChatRequestDto } from './dto/chat-request.dto.js';
 import { ChatResponseDto, toChatResponse } from './dto/chat-response.dto.js';
 import { InteractionPageDto } from './dto/interaction.dto.js';
 import { InteractionsQueryDto } from './dto/interactions-query.dto.js';
-import { clientDisconnectSignal, sendSse, type SseEvent } from './sse.js';
-import { Authenticated, CurrentUser, LargeBody, type AuthenticatedUser } from '@gad/access';
+import { sendSse, type SseEvent } from './sse.js';
+import { Authenticated, CurrentUser, LargeBody, answerClosedSignal, type AuthenticatedUser } from '@gad/access';
 
 @ApiTags('ai')
 @Controller('ai')
@@ -79,7 +79,7 @@ export class AiController {
 }
 
 function chatContext(user: AuthenticatedUser | undefined, req: Request, res: Response): ChatContext {
-  return { userId: user?.id ?? null, requestId: requestIdOf(req), signal: clientDisconnectSignal(res) };
+  return { userId: user?.id ?? null, requestId: requestIdOf(req), signal: answerClosedSignal(res.raw) };
 }
 
 async function* asSse(events: AsyncIterable<ChatStreamEvent>): AsyncGenerator<SseEvent, void, undefined> {

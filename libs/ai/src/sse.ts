@@ -7,16 +7,6 @@ export interface SseEvent {
   data: unknown;
 }
 
-/** A signal that aborts when the client closes the connection before the response is complete. */
-export function clientDisconnectSignal(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  const res = reply.raw;
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-  });
-  return controller.signal;
-}
-
 /**
  * Writes events as Server-Sent Events straight to the socket (Fastify lets go of the reply) and ends
  * the response. Stops (returning the iterator, which aborts the upstream call) as soon as the client

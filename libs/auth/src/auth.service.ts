@@ -92,8 +92,8 @@ export class AuthService implements OnModuleInit {
     try {
       user = await this.users.findByEmail(normalized);
       valid = user
-        ? await this.passwords.verify(password, user.hashedPassword)
-        : await this.passwords.verifyAgainstDummy(password);
+        ? await this.passwords.verify(password, user.hashedPassword, client.signal)
+        : await this.passwords.verifyAgainstDummy(password, client.signal);
     } catch (error) {
       await this.limiter.abandoned(attempt); // no answer on the password: not a failure
       throw error;
@@ -198,18 +198,18 @@ export class AuthService implements OnModuleInit {
 
   async changePassword(principal: AuthenticatedUser, current: string, next: string, client: ClientContext): Promise<void> {
     const user = await this.users.findById(principal.id);
-    if (!user || !(await this.passwords.verify(current, user.hashedPassword))) {
+    if (!user || !(await this.passwords.verify(current, user.hashedPassword, client.signal))) {
       throw unauthenticated('The current password is incorrect.');
     }
     this.passwords.assertAcceptable(next, user.email, 'new_password');
-    if (await this.passwords.verify(next, user.hashedPassword)) {
+    if (await this.passwords.verify(next, user.hashedPassword, client.signal)) {
       throw new ProblemException(HttpStatus.BAD_REQUEST, {
         title: 'Weak password',
         detail: 'new_password must differ from the current password',
         errors: [{ field: 'new_password', message: 'new_password must differ from the current password' }],
       });
     }
-    await this.users.changeOwnPassword(user.id, next, principal.sessionId);
+    await this.users.changeOwnPassword(user.id, next, principal.sessionId, client.signal);
     await this.audit.record({ action: 'auth.password_changed', actorId: user.id, targetId: user.id }, client);
   }
 

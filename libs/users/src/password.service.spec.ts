@@ -1,7 +1,8 @@
 import type { ConfigType } from '@nestjs/config';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { authConfig } from '@gad/config';
-import { BCRYPT_THREADS, PasswordService } from './password.service.js';
+import type { ProblemException } from '@gad/observability';
+import { BCRYPT_QUEUE_LIMIT, BCRYPT_THREADS, PasswordService } from './password.service.js';
 
 const service = (bcryptRounds: number) => new PasswordService({ bcryptRounds } as ConfigType<typeof authConfig>);
 
@@ -23,6 +24,13 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 const onLinux = process.platform === 'linux' ? it : it.skip;
+
+/** How a call ended: its value, or the refusal's status and Retry-After. */
+const outcome = (call: Promise<unknown>) =>
+  call.then(
+    () => 'done',
+    (error: ProblemException) => `${error.getStatus()} ${error.problem.headers?.['Retry-After'] ?? '-'}`,
+  );
 
 describe('PasswordService', () => {
   let passwords: PasswordService;
@@ -78,6 +86,45 @@ describe('PasswordService', () => {
     expect(hashingThreads()).toBeGreaterThan(before); // kept for the next login (idleTimeout)
     await passwords.onModuleDestroy();
     expect(hashingThreads()).toBe(before);
+  });
+
+  it('drops a check still waiting for a thread once its request is over; the running ones finish', async () => {
+    const slow = service(13);
+    try {
+      const running = Array.from({ length: BCRYPT_THREADS }, (_, i) => slow.hash(`Keeps-A-Thread-${i}-ok`));
+      await until(() => slow.queued === 0, 'the running hashes');
+      const request = new AbortController();
+      const waiting = slow.hash('Nobody-Waits-For-This-1', request.signal);
+      expect(slow.queued).toBe(1);
+      request.abort();
+      await expect(outcome(waiting)).resolves.toBe('503 -');
+      expect(slow.queued).toBe(0);
+      expect(new Set(await Promise.all(running)).size).toBe(BCRYPT_THREADS);
+    } finally {
+      await slow.onModuleDestroy();
+    }
+  });
+
+  it('answers 503 with Retry-After at once while BCRYPT_QUEUE_LIMIT checks wait, and serves again after', async () => {
+    const quick = await passwords.hash('Correct-Horse-2026'); // cost 4: checking it takes a millisecond
+    const slow = service(13);
+    const everyone = new AbortController();
+    try {
+      const running = Array.from({ length: BCRYPT_THREADS }, (_, i) => slow.hash(`Keeps-A-Thread-${i}-ok`, everyone.signal));
+      await until(() => slow.queued === 0, 'the running hashes');
+      const waiting = Array.from({ length: BCRYPT_QUEUE_LIMIT }, (_, i) => slow.hash(`Waits-In-Line-${i}-ok`, everyone.signal));
+      expect(slow.queued).toBe(BCRYPT_QUEUE_LIMIT);
+      await expect(outcome(slow.verify('Correct-Horse-2026', quick))).resolves.toBe('503 5');
+      expect(slow.queued).toBe(BCRYPT_QUEUE_LIMIT); // the refusal took no place in line
+
+      everyone.abort(); // their requests ended: the line empties, the running hashes' threads are stopped
+      const ended = await Promise.all([...running, ...waiting].map(outcome));
+      expect(new Set(ended)).toEqual(new Set(['503 -']));
+      expect(slow.queued).toBe(0);
+      await expect(slow.verify('Correct-Horse-2026', quick)).resolves.toBe(true);
+    } finally {
+      await slow.onModuleDestroy();
+    }
   });
 
   it('finds its worker file at boot', () => {

@@ -43,6 +43,13 @@ const COMMON_PASSWORDS = new Set([
 
 /** At most cores − 1 hashes at once, and no more than libuv's 4 threads allowed before (each thread is a V8 isolate). */
 export const BCRYPT_THREADS = Math.min(4, Math.max(1, availableParallelism() - 1));
+/**
+ * Password checks waiting for a thread, at most; past it a sign-in answers 503 at once. At cost 12 (~0.25 s a hash)
+ * the last in line waits ~8 s: a flood of sign-ins (many addresses, each within its login limits) cannot build a
+ * queue that every later sign-in, legitimate ones included, waits out until REQUEST_TIMEOUT_SECONDS.
+ */
+export const BCRYPT_QUEUE_LIMIT = 32 * BCRYPT_THREADS;
+const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /**
  * bcrypt in a pool of BCRYPT_THREADS threads at a lower CPU priority than the event loop (nice +10; Linux
@@ -75,23 +82,45 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
     if (!existsSync(fileURLToPath(BCRYPT_WORKER))) throw new Error(`bcrypt worker not found: ${fileURLToPath(BCRYPT_WORKER)}`);
   }
 
-  hash(password: string): Promise<string> {
-    return this.pool.run({ op: 'hash', password, rounds: this.rounds }) as Promise<string>;
+  /** `signal`: the request's (ClientContext.signal); once it aborts, a hash still waiting for a thread is dropped. */
+  hash(password: string, signal?: AbortSignal): Promise<string> {
+    return this.run<string>({ op: 'hash', password, rounds: this.rounds }, signal);
   }
 
-  verify(password: string, hash: string): Promise<boolean> {
+  verify(password: string, hash: string, signal?: AbortSignal): Promise<boolean> {
     if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return Promise.resolve(false);
-    return this.pool.run({ op: 'compare', password, hash }) as Promise<boolean>;
+    return this.run<boolean>({ op: 'compare', password, hash }, signal);
   }
 
   /** Spends the same time as a real check, so unknown emails are not distinguishable by latency. */
-  async verifyAgainstDummy(password: string): Promise<false> {
+  async verifyAgainstDummy(password: string, signal?: AbortSignal): Promise<false> {
     this.dummyHash ??= this.hash('dummy-password-for-timing').catch((error: unknown) => {
       this.dummyHash = undefined; // the next unknown email tries again, rather than a 500 for every one
       throw error;
     });
-    await this.verify(password, await this.dummyHash);
+    await this.verify(password, await this.dummyHash, signal);
     return false;
+  }
+
+  /** Password checks waiting for a thread (not those running). */
+  get queued(): number {
+    return this.pool.queueSize;
+  }
+
+  private async run<T extends string | boolean>(task: BcryptTask, signal?: AbortSignal): Promise<T> {
+    if (this.pool.queueSize >= BCRYPT_QUEUE_LIMIT) {
+      throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
+        detail: `Too many passwords are being checked right now. Retry in ${BUSY_RETRY_AFTER_SECONDS} s.`,
+        headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
+      });
+    }
+    try {
+      return (await this.pool.run(task, { signal })) as T;
+    } catch (error) {
+      // nobody waits for the answer any more (a running hash's thread is stopped by Piscina, then replaced)
+      if (signal?.aborted) throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, { detail: 'The request ended first.' });
+      throw error;
+    }
   }
 
   /** Lets the hashes already running finish (the graceful shutdown has drained the requests), then stops the threads. */

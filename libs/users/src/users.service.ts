@@ -122,7 +122,7 @@ export class UsersService implements OnModuleInit {
     const user = await this.insertOrConflict({
       email: input.email,
       fullName: input.full_name,
-      hashedPassword: await this.passwords.hash(input.password),
+      hashedPassword: await this.passwords.hash(input.password, client.signal),
       isActive: input.is_active ?? true,
       isSuperuser: input.is_superuser ?? false,
       mustChangePassword: false,
@@ -175,7 +175,7 @@ export class UsersService implements OnModuleInit {
     }
     if (input.password !== undefined) {
       this.passwords.assertAcceptable(input.password, email);
-      changes.hashedPassword = await this.passwords.hash(input.password);
+      changes.hashedPassword = await this.passwords.hash(input.password, client.signal);
       changed.password = '[changed]';
       // a password someone else chose is temporary: its owner must pick their own at next sign-in
       if (actor.id !== id) changes.mustChangePassword = changed.must_change_password = true;
@@ -255,8 +255,8 @@ export class UsersService implements OnModuleInit {
     return this.users.findById(id);
   }
 
-  async changeOwnPassword(userId: string, newPassword: string, keepSessionId: string): Promise<void> {
-    const hashedPassword = await this.passwords.hash(newPassword);
+  async changeOwnPassword(userId: string, newPassword: string, keepSessionId: string, signal?: AbortSignal): Promise<void> {
+    const hashedPassword = await this.passwords.hash(newPassword, signal);
     await this.users.update(userId, { hashedPassword, mustChangePassword: false });
     await this.events.publish({ type: 'user.password_changed', userId, keepSessionId });
   }
