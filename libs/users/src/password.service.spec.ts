@@ -49,6 +49,28 @@ describe('PasswordService', () => {
     await expect(passwords.verifyAgainstDummy('Anything-At-All-1')).resolves.toBe(false);
   });
 
+  it('checks an unknown email as long as a known one, the first time too (no hash is made for it)', async () => {
+    const timed = async (check: () => Promise<boolean>): Promise<number> => {
+      const started = performance.now();
+      await expect(check()).resolves.toBe(false);
+      return performance.now() - started;
+    };
+    const costly = service(10);
+    try {
+      const known = await costly.hash('Correct-Horse-2026');
+      await costly.verify('warm-up-the-thread', known);
+      const unknownFirst = await timed(() => costly.verifyAgainstDummy('Some-Guess-2026'));
+      const knownWrong = Math.min(
+        await timed(() => costly.verify('Some-Guess-2026', known)),
+        await timed(() => costly.verify('Other-Guess-2026', known)),
+      );
+      expect(unknownFirst / knownWrong).toBeGreaterThan(0.5); // bcrypt ran its full cost on the dummy
+      expect(unknownFirst / knownWrong).toBeLessThan(1.6); // and only once
+    } finally {
+      await costly.onModuleDestroy();
+    }
+  });
+
   onLinux('hashes many at once on at most BCRYPT_THREADS threads, each 10 below the event loop’s priority', async () => {
     const before = hashingThreads();
     const slow = service(10);

@@ -50,6 +50,8 @@ export const BCRYPT_THREADS = Math.min(4, Math.max(1, availableParallelism() - 1
  */
 export const BCRYPT_QUEUE_LIMIT = 32 * BCRYPT_THREADS;
 const BUSY_RETRY_AFTER_SECONDS = 5;
+// 22 characters of salt and 31 of hash in bcrypt's alphabet: bcrypt runs its full cost on it, and nothing matches
+const DUMMY_SALT_AND_HASH = 'NoAccountHasThisSalt0uNoPasswordEverHashesToThisValue';
 
 /**
  * bcrypt in a pool of BCRYPT_THREADS threads at a lower CPU priority than the event loop (nice +10; Linux
@@ -61,7 +63,8 @@ const BUSY_RETRY_AFTER_SECONDS = 5;
 export class PasswordService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PasswordService.name);
   private readonly rounds: number;
-  private dummyHash?: Promise<string>;
+  /** A well-formed hash of the configured cost that no password matches: checking against it costs a real check. */
+  private readonly dummyHash: string;
   private readonly pool = new Piscina<BcryptTask, string | boolean>({
     filename: BCRYPT_WORKER,
     minThreads: 0,
@@ -73,6 +76,7 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
 
   constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
     this.rounds = auth.bcryptRounds;
+    this.dummyHash = `$2b$${String(this.rounds).padStart(2, '0')}$${DUMMY_SALT_AND_HASH}`;
     // a thread that cannot start would otherwise be an uncaught 'error' event: the process would exit
     this.pool.on('error', (error: Error) => this.logger.error(`a bcrypt thread failed: ${error.message}`));
   }
@@ -94,11 +98,7 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
 
   /** Spends the same time as a real check, so unknown emails are not distinguishable by latency. */
   async verifyAgainstDummy(password: string, signal?: AbortSignal): Promise<false> {
-    this.dummyHash ??= this.hash('dummy-password-for-timing').catch((error: unknown) => {
-      this.dummyHash = undefined; // the next unknown email tries again, rather than a 500 for every one
-      throw error;
-    });
-    await this.verify(password, await this.dummyHash, signal);
+    await this.verify(password, this.dummyHash, signal);
     return false;
   }
 
