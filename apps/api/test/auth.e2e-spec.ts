@@ -467,6 +467,9 @@ describe('sign-ins waiting for a password check (PostgreSQL, bcrypt cost 13)', (
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(refused.body.detail).toMatch(/Too many passwords are being checked/);
+    const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^password_checks_queued\\{[^}]*\\} ${BCRYPT_QUEUE_LIMIT}$`, 'm'));
+    expect(metrics).toMatch(/^password_checks_refused_total\{[^}]*\} 1$/m);
 
     everyone.abort();
     await until(() => passwords.queued === 0, 'the line to empty');

@@ -51,6 +51,8 @@ describe('metrics', () => {
       'cache_errors_total',
       'ai_chat_duration_seconds_count{',
       'socketio_connections',
+      'password_checks_queued',
+      'password_checks_refused_total',
     ]) {
       expect(names).toContain(metric);
     }

@@ -1,4 +1,4 @@
-import { Inject, HttpStatus, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, HttpStatus, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -6,7 +6,8 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { authConfig } from '@gad/config';
-import { ProblemException } from '@gad/observability';
+import { MetricsService, ProblemException } from '@gad/observability';
+import type { Counter } from 'prom-client';
 import type { BcryptTask } from './bcrypt.worker.js';
 
 // beside this file: .js when built, .ts under the tests (Node runs it with its type stripping)
@@ -74,8 +75,20 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
     stricterFIFO: true, // first come, first hashed: otherwise a login can be requeued behind later ones
   });
 
-  constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
+  private readonly refusals?: Counter;
+
+  constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>, @Optional() metrics?: MetricsService) {
     this.rounds = auth.bcryptRounds;
+    if (metrics) {
+      const pool = this.pool;
+      metrics.gauge('password_checks_queued', 'Password checks waiting for a bcrypt thread on this process', [], function () {
+        this.set(pool.queueSize);
+      });
+      this.refusals = metrics.counter(
+        'password_checks_refused_total',
+        'Sign-ins and password changes answered 503: the line was full',
+      );
+    }
     this.dummyHash = `$2b$${String(this.rounds).padStart(2, '0')}$${DUMMY_SALT_AND_HASH}`;
     // a thread that cannot start would otherwise be an uncaught 'error' event: the process would exit
     this.pool.on('error', (error: Error) => this.logger.error(`a bcrypt thread failed: ${error.message}`));
@@ -109,6 +122,7 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
 
   private async run<T extends string | boolean>(task: BcryptTask, signal?: AbortSignal): Promise<T> {
     if (this.pool.queueSize >= BCRYPT_QUEUE_LIMIT) {
+      this.refusals?.inc();
       throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
         detail: `Too many passwords are being checked right now. Retry in ${BUSY_RETRY_AFTER_SECONDS} s.`,
         headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
