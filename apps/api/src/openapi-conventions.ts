@@ -171,7 +171,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'A body that is not application/json (the login route also takes application/x-www-form-urlencoded).',
   429: 'Too many requests from this client address (RATE_LIMIT_CALLS per RATE_LIMIT_PERIOD); wait Retry-After seconds.',
   500: 'An unexpected error; it is logged with the request id. The body carries no stack trace, SQL or secret.',
-  503: 'The database is unavailable, the server has a full line of password checks (sign-ins, password changes), or the request ran past REQUEST_TIMEOUT_SECONDS. Retry after Retry-After seconds.',
+  503: 'The database is unavailable, the server has a full line of password checks (sign-ins, password changes, passwords an admin sets), or the request ran past REQUEST_TIMEOUT_SECONDS. Retry after Retry-After seconds.',
 };
 
 function problemResponse(status: number, probe = false): ResponseObject {

@@ -395,14 +395,14 @@ describe('auth (PostgreSQL)', () => {
   });
 });
 
-describe('sign-ins waiting for a password check (PostgreSQL, bcrypt cost 13)', () => {
+describe('sign-ins waiting for a password check (PostgreSQL, bcrypt cost 14)', () => {
   const suite = suiteApps();
   let t: TestApp;
   let passwords: PasswordService;
   const limits = { LOGIN_MAX_ATTEMPTS: '1000', LOGIN_MAX_ATTEMPTS_PER_ADDRESS: '1000', RATE_LIMIT_CALLS: '100000' };
 
   beforeAll(async () => {
-    t = await suite.start({ ...limits, BCRYPT_ROUNDS: '13' }); // about half a second a check: a line can form
+    t = await suite.start({ ...limits, BCRYPT_ROUNDS: '14' }); // about a second a check: a line can form
     passwords = t.app.get(PasswordService);
   });
 
@@ -411,7 +411,7 @@ describe('sign-ins waiting for a password check (PostgreSQL, bcrypt cost 13)', (
       if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
     }
   }
-  /** A wrong-password sign-in for the seeded admin (its hash has cost 13), cancellable by the client. */
+  /** A wrong-password sign-in for the seeded admin (its hash has cost 14), cancellable by the client. */
   const signIn = (client = new AbortController()) => {
     const attempt = { client, answered: false, answer: Promise.resolve<number | string>(0) };
     attempt.answer = call(
@@ -441,27 +441,27 @@ describe('sign-ins waiting for a password check (PostgreSQL, bcrypt cost 13)', (
 
   it('never checks the password of a sign-in whose client left while it waited; the others are answered', async () => {
     expect((await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD })).status).toBe(200);
-    const failedBefore = await failedSignIns(); // and the pool's threads are up: the next checks start at once
+    const failedBefore = await failedSignIns();
     const running = Array.from({ length: BCRYPT_THREADS }, () => signIn());
-    const leaving = signIn();
-    await until(() => passwords.queued === 1, 'a check waiting for a thread');
+    await until(() => passwords.pending === BCRYPT_THREADS, 'the first checks');
+    const leaving = signIn(); // behind them in line: first in, first out
+    await until(() => passwords.pending === BCRYPT_THREADS + 1, 'the check that will be left');
     leaving.client.abort();
-    await until(() => passwords.queued === 0, 'the line to empty');
-    expect(running.some((r) => r.answered)).toBe(false); // it left the line at once, not by its turn coming
     expect(await leaving.answer).toBe('AbortError');
     expect(await Promise.all(running.map((r) => r.answer))).toEqual(running.map(() => 401));
-    // a sign-in queued behind any check still in line: once it is answered, a check of the one that left would be done
+    // queued behind the one that left: once this is answered, that one's turn has come and gone
     expect((await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD })).status).toBe(200);
-    expect(await failedSignIns()).toBe(failedBefore + BCRYPT_THREADS);
+    expect(await failedSignIns()).toBe(failedBefore + BCRYPT_THREADS); // its password was never checked
   });
 
   it('answers 503 with Retry-After at once while BCRYPT_QUEUE_LIMIT checks wait, then serves again', async () => {
+    const running = Array.from({ length: BCRYPT_THREADS }, () => signIn());
+    await until(() => passwords.pending === BCRYPT_THREADS, 'the first checks');
     const everyone = new AbortController();
-    const running = Array.from({ length: BCRYPT_THREADS }, () => signIn(everyone));
-    await until(() => passwords.queued === 0, 'the first checks to run');
     const waiting = Array.from({ length: BCRYPT_QUEUE_LIMIT }, () => signIn(everyone));
-    await until(() => passwords.queued === BCRYPT_QUEUE_LIMIT, 'a full line');
+    await until(() => passwords.pending === BCRYPT_THREADS + BCRYPT_QUEUE_LIMIT, 'a full line');
 
+    // while the first checks run (about a second each at cost 14)
     const refused = await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: 'Not-The-Password-1' });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -470,10 +470,12 @@ describe('sign-ins waiting for a password check (PostgreSQL, bcrypt cost 13)', (
     const metrics = await (await fetch(`${t.origin}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`^password_checks_queued\\{[^}]*\\} ${BCRYPT_QUEUE_LIMIT}$`, 'm'));
     expect(metrics).toMatch(/^password_checks_refused_total\{[^}]*\} 1$/m);
+    expect(running.some((r) => r.answered)).toBe(false); // all of that happened with the line full
 
-    everyone.abort();
-    await until(() => passwords.queued === 0, 'the line to empty');
-    expect(new Set(await Promise.all([...running, ...waiting].map((r) => r.answer)))).toEqual(new Set(['AbortError']));
+    everyone.abort(); // their clients leave: each is skipped at its turn
+    expect(new Set(await Promise.all(waiting.map((r) => r.answer)))).toEqual(new Set(['AbortError']));
+    expect(await Promise.all(running.map((r) => r.answer))).toEqual(running.map(() => 401));
+    await until(() => passwords.pending === 0, 'the line to empty');
     expect((await call('POST', `${t.api}/auth/login`, { email: ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD })).status).toBe(200);
   });
 });

@@ -80,7 +80,9 @@ export const Client = createParamDecorator((_data: unknown, ctx: ExecutionContex
  * (fastify/fastify#6725), i.e. before every POST handler runs.
  */
 export function answerClosedSignal(res: ServerResponse): AbortSignal {
+  const ended = (): Error => new Error('the request was answered or abandoned');
+  if (res.closed) return AbortSignal.abort(ended()); // the client left while the guards ran
   const controller = new AbortController();
-  res.once('close', () => controller.abort(new Error('the request was answered or abandoned')));
+  res.once('close', () => controller.abort(ended()));
   return controller.signal;
 }

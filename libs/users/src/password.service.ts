@@ -47,7 +47,8 @@ export const BCRYPT_THREADS = Math.min(4, Math.max(1, availableParallelism() - 1
 /**
  * Password checks waiting for a thread, at most; past it a sign-in answers 503 at once. At cost 12 (~0.25 s a hash)
  * the last in line waits ~8 s: a flood of sign-ins (many addresses, each within its login limits) cannot build a
- * queue that every later sign-in, legitimate ones included, waits out until REQUEST_TIMEOUT_SECONDS.
+ * line that every later sign-in, legitimate ones included, waits out until REQUEST_TIMEOUT_SECONDS. A check whose
+ * request has ended keeps its place until its turn, then costs its thread nothing.
  */
 export const BCRYPT_QUEUE_LIMIT = 32 * BCRYPT_THREADS;
 const BUSY_RETRY_AFTER_SECONDS = 5;
@@ -66,7 +67,7 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
   private readonly rounds: number;
   /** A well-formed hash of the configured cost that no password matches: checking against it costs a real check. */
   private readonly dummyHash: string;
-  private readonly pool = new Piscina<BcryptTask, string | boolean>({
+  private readonly pool = new Piscina<BcryptTask, string | boolean | null>({
     filename: BCRYPT_WORKER,
     minThreads: 0,
     maxThreads: BCRYPT_THREADS,
@@ -86,7 +87,7 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
       });
       this.refusals = metrics.counter(
         'password_checks_refused_total',
-        'Sign-ins and password changes answered 503: the line was full',
+        'Password checks (sign-ins, password changes, passwords an admin sets) answered 503: the line was full',
       );
     }
     this.dummyHash = `$2b$${String(this.rounds).padStart(2, '0')}$${DUMMY_SALT_AND_HASH}`;
@@ -99,7 +100,7 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
     if (!existsSync(fileURLToPath(BCRYPT_WORKER))) throw new Error(`bcrypt worker not found: ${fileURLToPath(BCRYPT_WORKER)}`);
   }
 
-  /** `signal`: the request's (ClientContext.signal); once it aborts, a hash still waiting for a thread is dropped. */
+  /** `signal`: the request's (ClientContext.signal); a check whose request has ended before its turn is skipped. */
   hash(password: string, signal?: AbortSignal): Promise<string> {
     return this.run<string>({ op: 'hash', password, rounds: this.rounds }, signal);
   }
@@ -115,12 +116,24 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
     return false;
   }
 
-  /** Password checks waiting for a thread (not those running). */
+  /** Password checks waiting for a thread (not those running, nor those a starting thread will take). */
   get queued(): number {
     return this.pool.queueSize;
   }
 
+  /** Password checks asked for and not yet answered: running or waiting. */
+  get pending(): number {
+    return this.unanswered;
+  }
+
+  private unanswered = 0;
+
+  /**
+   * Piscina's own `signal` is not used: with it, tasks that wait are served last in, first out, and aborting a
+   * running one stops its thread without stopping bcrypt's native loop. A flag the thread reads first does both jobs.
+   */
   private async run<T extends string | boolean>(task: BcryptTask, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw requestEnded();
     if (this.pool.queueSize >= BCRYPT_QUEUE_LIMIT) {
       this.refusals?.inc();
       throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
@@ -128,12 +141,17 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
         headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
       });
     }
+    const ended = signal && new Int32Array(new SharedArrayBuffer(4));
+    const markEnded = (): void => void Atomics.store(ended!, 0, 1);
+    signal?.addEventListener('abort', markEnded, { once: true });
+    this.unanswered++;
     try {
-      return (await this.pool.run(task, { signal })) as T;
-    } catch (error) {
-      // nobody waits for the answer any more (a running hash's thread is stopped by Piscina, then replaced)
-      if (signal?.aborted) throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, { detail: 'The request ended first.' });
-      throw error;
+      const result = await this.pool.run({ ...task, ended });
+      if (result === null) throw requestEnded(); // skipped: its request had ended
+      return result as T;
+    } finally {
+      this.unanswered--;
+      signal?.removeEventListener('abort', markEnded);
     }
   }
 
@@ -163,3 +181,7 @@ export class PasswordService implements OnModuleInit, OnModuleDestroy {
     return undefined;
   }
 }
+
+/** Nobody waits for the answer any more (the client left, or it was answered 503 past REQUEST_TIMEOUT_SECONDS). */
+const requestEnded = (): ProblemException =>
+  new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, { detail: 'The request ended before its password was checked.' });
