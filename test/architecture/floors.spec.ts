@@ -31,6 +31,18 @@ describe('the libraries stand on floors', () => {
   it("imports no package's dist/ internals", () => {
     expect(deepImports([...importsUnder(root, 'libs'), ...importsUnder(root, 'apps')])).toEqual([]);
   });
+
+  it('is named, each library at its own index, by tsconfig.json (the @gad/ aliases) and nest-cli.json', () => {
+    const paths: Record<string, string[]> = JSON.parse(readFileSync('tsconfig.json', 'utf8')).compilerOptions.paths;
+    expect(paths).toEqual(Object.fromEntries(libraries.map((name) => [`@gad/${name}`, [`./libs/${name}/src/index.ts`]])));
+    const projects: Record<string, { type: string; sourceRoot: string }> = JSON.parse(
+      readFileSync('nest-cli.json', 'utf8'),
+    ).projects;
+    const nestLibraries = Object.entries(projects).filter(([, project]) => project.type === 'library');
+    expect(Object.fromEntries(nestLibraries.map(([name, project]) => [name, project.sourceRoot]))).toEqual(
+      Object.fromEntries(libraries.map((name) => [name, `libs/${name}/src`])),
+    );
+  });
 });
 
 describe('the floor checks catch what they must', () => {

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { setupPrimary as setupSocketIoPrimary } from '@socket.io/cluster-adapter';
 import { AggregatorRegistry } from 'prom-client';
 import type { Configuration } from '@gad/config';
-import { WORKER_MESSAGES, type WorkerMessage } from '@gad/observability';
+import { WORKER_MESSAGES, type WorkerMessage } from '@gad/cluster';
 
 /** A worker that crashed after it was ready is replaced after 1, 2, 4 … seconds (crashes in the window), at most 30. */
 export const BACKOFF_BASE_MS = 1000;

@@ -1,62 +1,10 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { ConfigError, readConfiguration, type Configuration } from '@gad/config';
-import { WORKER_MESSAGES } from '@gad/observability';
+import { WORKER_MESSAGES } from '@gad/cluster';
+import { ConfigError, readConfiguration } from '@gad/config';
+import { releaseBootMemory } from './boot-memory.js';
 import { runPrimary } from './cluster.js';
-import { createApp, SWAGGER_UI_PATH } from './create-app.js';
 import { nodeVersionWarning } from './node-version.js';
-import { gracefulShutdown } from './shutdown.js';
-
-async function serve(config: Configuration): Promise<void> {
-  const app = await createApp(config);
-  releaseBootMemory();
-  const server = await app.listen(config.app.port, config.app.host);
-  if (cluster.isWorker && config.cluster.maxRequests > 0) recycleAfter(server, config);
-
-  const shutdown = gracefulShutdown(app, config);
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-
-  if (cluster.isWorker) {
-    console.log(`worker ${process.pid} ready`);
-    return;
-  }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.app.port;
-  printBanner(config, port);
-}
-
-/**
- * Booting leaves garbage and the bytecode of code that ran once (module bodies, decorators, wiring). With
- * --expose-gc (start.sh and npm start pass it) one memory-reducing collection before listening hands that
- * back: idle RSS ~155 → ~127 MB (bench/README.md). Without the flag, nothing happens.
- */
-function releaseBootMemory(): void {
-  globalThis.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-}
-
-/** MAX_REQUESTS (+ jitter), like gunicorn: the primary starts a replacement, then stops this worker gracefully. */
-function recycleAfter(server: import('node:http').Server, config: Configuration): void {
-  const limit = config.cluster.maxRequests + Math.floor(Math.random() * (config.cluster.maxRequestsJitter + 1));
-  let served = 0;
-  server.on('request', () => {
-    served += 1;
-    if (served === limit) process.send?.({ type: WORKER_MESSAGES.recycle, requests: served });
-  });
-}
-
-function printBanner(config: Configuration, port: number): void {
-  const base = `http://${config.app.host === '0.0.0.0' ? 'localhost' : config.app.host}:${port}`;
-  console.log(
-    [
-      `${config.app.name} ${config.app.version} (${config.app.environment}) listening on ${config.app.host}:${port}`,
-      `  API      ${base}${config.app.apiPrefix}`,
-      `  Swagger  ${config.app.docsEnabled ? `${base}/${SWAGGER_UI_PATH}` : 'off (DOCS_ENABLED=false)'}`,
-      `  Health   ${base}${config.app.apiPrefix}/health  (ready: ${config.app.apiPrefix}/health/ready)`,
-      `  Database ${config.database.embedded ? `embedded PGlite in ${config.database.dataDir}/pglite` : 'PostgreSQL'}`,
-    ].join('\n'),
-  );
-}
 
 const unsupported = nodeVersionWarning();
 if (unsupported && cluster.isPrimary) console.warn(unsupported);
@@ -77,7 +25,8 @@ if (cluster.isPrimary && config.cluster.workers > 1) {
   runPrimary(config);
   releaseBootMemory(); // the primary only forks and aggregates: what it loaded to get here is garbage
 } else {
-  await serve(config).catch(failedToBoot);
+  // the app is loaded only here: a cluster primary, which only forks and aggregates, never loads it
+  await import('./server.js').then(({ serve }) => serve(config)).catch(failedToBoot);
 }
 
 /**

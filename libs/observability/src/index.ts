@@ -10,7 +10,6 @@ export * from './metrics/metrics.module.js';
 export * from './metrics/metrics.service.js';
 export * from './metrics/metrics-endpoint.js';
 export * from './metrics/http-metrics.hooks.js';
-export * from './metrics/worker-messages.js';
 export * from './safe-text.js';
 export * from './refused-body.js';
 export * from './json-bounds.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { clusterMetricsFromPrimary, isClusterWorker } from './worker-messages.js';
+import { clusterMetricsFromPrimary, isClusterWorker } from '@gad/cluster';
 import { appConfig } from '@gad/config';
 import { LatencyWindow, type HttpSummary } from './latency-window.js';
 
