@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
 import { registerAs, type ConfigType } from '@nestjs/config';
 import { resolveDatabaseUrl } from './database-url.js';
-import { ConfigError, environmentFrom, readProcessEnvironment, type RawEnvironment } from './environment.js';
+import { environmentFrom, readProcessEnvironment, type RawEnvironment } from './environment.js';
 import type { Environment } from './environment.schema.js';
 
 export type PinoLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -19,15 +19,17 @@ const DEV_CORS_ORIGINS = ['http://localhost:3000', 'http://localhost:8080', 'htt
 const DEV_SECRET_KEY = 'development-only-secret-key-not-for-production-use';
 
 /**
- * One feature's view of the environment: an @nestjs/config namespace (`registerAs`) whose factory is
- * a pure function of the validated environment. Inject it with `@Inject(slice.KEY)` and type it
- * `ConfigType<typeof slice>`. Outside Nest (the cluster primary, CLIs) call `slice.from(env)`.
+ * One feature's view of the environment: an @nestjs/config namespace (`registerAs`). Inject it with
+ * `@Inject(slice.KEY)` and type it `ConfigType<typeof slice>`; `slice.from(env)` builds its value, a pure function
+ * of the validated environment. Its value in an app is the one `AppConfigModule.forRoot(configuration)` registers
+ * under that key (each app its own: the tests run several in one process); the namespace's own factory is never
+ * the source, so loading it elsewhere (`ConfigModule.forFeature(slice)`) fails loudly instead of reading process.env.
  */
 function slice<Name extends string, T extends Record<string, unknown>>(name: Name, build: (env: Environment) => T) {
-  return Object.assign(
-    registerAs(name, () => build(processEnvironment())),
-    { sliceName: name, from: build },
-  );
+  const notLoaded = (): T => {
+    throw new Error(`the ${name} configuration comes from AppConfigModule.forRoot(configuration), not from this slice`);
+  };
+  return Object.assign(registerAs(name, notLoaded), { sliceName: name, from: build });
 }
 
 const deployed = (env: Environment): boolean => env.ENVIRONMENT === 'production' || env.ENVIRONMENT === 'staging';
@@ -224,12 +226,6 @@ export interface Configuration {
 
 export function configurationOf(env: Environment): Configuration {
   return Object.fromEntries(SLICES.map((s) => [s.sliceName, s.from(env)])) as unknown as Configuration;
-}
-
-function processEnvironment(): Environment {
-  const { env, problems } = readProcessEnvironment();
-  if (problems.length > 0) throw new ConfigError(problems);
-  return env;
 }
 
 /** Every slice of an explicit environment (tests, tools); throws ConfigError listing every problem. */
