@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import type { Configuration } from '@gad/config';
 import { LifecycleService } from '@gad/health';
+import { MetricsService } from '@gad/observability';
 
 export interface ShutdownHooks {
   exit(code: number): void;
@@ -19,11 +20,7 @@ export function gracefulShutdown(
 ): (signal: string) => Promise<void> {
   const logger = new Logger('Shutdown');
   const server = app.getHttpServer() as Server;
-  let inFlight = 0;
-  server.on('request', (_req, res) => {
-    inFlight += 1;
-    res.once('close', () => (inFlight -= 1));
-  });
+  const metrics = app.get(MetricsService); // counts the requests in flight (its http_requests_in_flight gauge)
 
   let stopping: Promise<void> | undefined;
   return (signal: string) => {
@@ -36,7 +33,7 @@ export function gracefulShutdown(
       }, config.cluster.shutdownTimeoutMs);
       deadline.unref();
       try {
-        await drain(server, () => inFlight);
+        await drain(server, () => metrics.httpInFlight);
         await app.close();
         clearTimeout(deadline);
         hooks.exit(0);
