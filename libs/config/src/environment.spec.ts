@@ -161,6 +161,20 @@ describe('the environment schema and its slices', () => {
     expect(off.warnings).toEqual([expect.stringMatching(/SECURE_COOKIES=false in production/)]);
   });
 
+  it('warns, in any environment, when the AI provider may take longer than a request may', () => {
+    const slow = /AI_REQUEST_TIMEOUT \(30 s\) is not below REQUEST_TIMEOUT_SECONDS \(20 s\)/;
+    const withProvider = { OPENAI_API_KEY: 'sk-test', REQUEST_TIMEOUT_SECONDS: '20' };
+    expect(parseConfig(withProvider).warnings).toContainEqual(expect.stringMatching(slow));
+    expect(parseConfig({ ...withProvider, ENVIRONMENT: 'production', SECRET_KEY: STRONG_SECRET }).warnings).toContainEqual(
+      expect.stringMatching(slow),
+    );
+    // the defaults (30 s against 60 s), or no provider at all (every chat is the fallback, at once)
+    expect(parseConfig({ OPENAI_API_KEY: 'sk-test' }).warnings).not.toContainEqual(expect.stringMatching(/AI_REQUEST_TIMEOUT/));
+    expect(parseConfig({ REQUEST_TIMEOUT_SECONDS: '20' }).warnings).not.toContainEqual(
+      expect.stringMatching(/AI_REQUEST_TIMEOUT/),
+    );
+  });
+
   it('never signs with the published development key in staging', () => {
     const staging = parseConfig({ ENVIRONMENT: 'staging' }).config.auth.secretKey;
     expect(staging).not.toBe(parseConfig({}).config.auth.secretKey);

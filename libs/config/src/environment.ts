@@ -77,6 +77,15 @@ const PRODUCTION_WARNINGS: Array<(env: Environment) => string | undefined> = [
       : undefined,
 ];
 
+/** Settings that contradict each other: reported in every environment, never refused. */
+const CONSISTENCY_WARNINGS: Array<(env: Environment) => string | undefined> = [
+  (env) =>
+    env.OPENAI_API_KEY && env.AI_REQUEST_TIMEOUT >= env.REQUEST_TIMEOUT_SECONDS
+      ? `AI_REQUEST_TIMEOUT (${env.AI_REQUEST_TIMEOUT} s) is not below REQUEST_TIMEOUT_SECONDS (${env.REQUEST_TIMEOUT_SECONDS} s): ` +
+        'a slow provider call is cut off by the request timeout (503) before its fallback answer is sent'
+      : undefined,
+];
+
 /**
  * Checks an environment against the schema and the production policy, reporting every problem at
  * once. Pure: the caller decides what a problem means (the boot stops; a test asserts).
@@ -105,6 +114,7 @@ export function validateEnvironment(raw: RawEnvironment): ValidatedEnvironment {
   const warnings = production ? PRODUCTION_WARNINGS.map((w) => w(env)).filter((m): m is string => m !== undefined) : [];
   if (production) problems.push(...risks);
   else warnings.push(...risks.map((risk) => `${risk} (refused in production)`));
+  warnings.push(...CONSISTENCY_WARNINGS.map((w) => w(env)).filter((m): m is string => m !== undefined));
   return { env, problems, warnings };
 }
 
