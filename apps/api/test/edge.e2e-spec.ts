@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { Body, Controller, Get, Header, Module, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
@@ -329,6 +330,30 @@ describe('the HTTP edge', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(await res.text()).toBe('data: first\n\ndata: last\n\n');
+    });
+
+    it('answers a body still arriving at the timeout once: 408, then the connection closes', async () => {
+      const t = await start({ REQUEST_TIMEOUT_SECONDS: '0.5' });
+      const url = new URL(t.origin);
+      const socket = connect(Number(url.port), url.hostname);
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined); // a reset after the answer is fine
+      socket.write(
+        'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email',
+      );
+      const closed = await new Promise<boolean>((resolve) => {
+        socket.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 3000);
+      });
+      socket.destroy();
+      // Fastify's handler timeout and Node's request timeout both fire here; before, the first answered 503 with
+      // keep-alive and the second sent an unasked 408 on the same connection half a second later
+      expect(received.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(['HTTP/1.1 408']);
+      expect(received).toMatch(/^connection: close\r$/im);
+      expect(received).toMatch(/^content-type: application\/problem\+json/im);
+      expect(closed).toBe(true);
+      expect((await fetch(`${t.api}/health`)).status).toBe(200);
     });
 
     it('does not answer twice: a request answered in time gets one 200 and the server stays up', async () => {

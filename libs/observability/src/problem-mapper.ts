@@ -43,12 +43,15 @@ export function toProblem(error: unknown, req: AnyRequest, options: MapOptions):
     });
   }
   if (isHttpError(error) && error.code === 'FST_ERR_HANDLER_TIMEOUT') {
-    // Fastify's handlerTimeout (REQUEST_TIMEOUT_SECONDS): an answer, not a bug
-    error = new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
-      title: 'Request timed out',
-      detail: 'The request did not complete in time. Retry shortly.',
-      headers: { 'Retry-After': '5' },
-    });
+    // Fastify's handlerTimeout (REQUEST_TIMEOUT_SECONDS): an answer, not a bug. A body still arriving gets
+    // Node's own answer to that (408) and the connection closes: its unread rest cannot be left on it.
+    error = stillArriving(req)
+      ? new ProblemException(HttpStatus.REQUEST_TIMEOUT, { detail: GENERIC_DETAIL[408], headers: { Connection: 'close' } })
+      : new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
+          title: 'Request timed out',
+          detail: 'The request did not complete in time. Retry shortly.',
+          headers: { 'Retry-After': '5' },
+        });
   }
   const status = statusOf(error);
   const unexpected = status >= 500 && !(error instanceof ProblemException);
@@ -154,6 +157,12 @@ const FRAMEWORK_DETAIL: Record<string, string> = {
   FST_ERR_BAD_URL: 'The request URL is malformed.',
   FST_ERR_ASYNC_CONSTRAINT: 'The request is malformed.',
 };
+
+/** Whether the request's body is still on its way (IncomingMessage.complete is false until its end is read). */
+function stillArriving(req: AnyRequest): boolean {
+  const raw = 'raw' in req ? (req as { raw: IncomingMessage }).raw : (req as IncomingMessage);
+  return raw.complete === false;
+}
 
 // Connection-level failures (server down, restarting, pool exhausted): an outage, so 503, not a bug.
 const UNAVAILABLE_CODES = new Set([
