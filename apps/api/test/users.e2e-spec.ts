@@ -83,6 +83,41 @@ describe('users (PostgreSQL)', () => {
     expect((await call('GET', `${t.api}/users`, undefined, { token: sup.session.token })).status).toBe(403);
   });
 
+  it('treats an id in capitals as the same user: demotion, deactivation and the self rules all apply', async () => {
+    const upper = (id: string) => id.toUpperCase();
+    const demoted = await createUser(t.api, admin, { email: 'capitals-demoted@example.com', roles: ['admin'] });
+    expect((await call('GET', `${t.api}/users`, undefined, { token: demoted.session.token })).status).toBe(200);
+    const patched = await call('PATCH', `${t.api}/users/${upper(demoted.id)}`, { roles: ['operator'] }, { token: admin.token });
+    expect(patched.status).toBe(200);
+    expect(patched.body.id).toBe(demoted.id);
+    expect((await call('GET', `${t.api}/users`, undefined, { token: demoted.session.token })).status).toBe(403);
+
+    const reader = await createUser(t.api, admin, { email: 'capitals-reader@example.com' });
+    expect((await call('GET', `${t.api}/users/${upper(reader.id)}`, undefined, { token: admin.token })).body.is_active).toBe(
+      true,
+    );
+    expect((await call('PATCH', `${t.api}/users/${upper(reader.id)}`, { is_active: false }, { token: admin.token })).status).toBe(
+      200,
+    );
+    expect((await call('GET', `${t.api}/users/${reader.id}`, undefined, { token: admin.token })).body.is_active).toBe(false);
+    expect((await call('GET', `${t.api}/users/${upper(reader.id)}`, undefined, { token: admin.token })).body.is_active).toBe(
+      false,
+    );
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: reader.session.token })).status).toBe(401);
+
+    const self = await createUser(t.api, admin, { email: 'capitals-self@example.com', roles: ['admin'] });
+    const own = `${t.api}/users/${upper(self.id)}`;
+    expect((await call('GET', own, undefined, { token: self.session.token })).status).toBe(200);
+    expect((await call('PATCH', own, { roles: ['operator'] }, { token: self.session.token })).status).toBe(403);
+    expect((await call('PATCH', own, { is_active: false }, { token: self.session.token })).status).toBe(403);
+    expect((await call('DELETE', own, undefined, { token: self.session.token })).status).toBe(403);
+
+    const deleted = await createUser(t.api, admin, { email: 'capitals-deleted@example.com' });
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: deleted.session.token })).status).toBe(200);
+    expect((await call('DELETE', `${t.api}/users/${upper(deleted.id)}`, undefined, { token: admin.token })).status).toBe(204);
+    expect((await call('GET', `${t.api}/users/me`, undefined, { token: deleted.session.token })).status).toBe(401);
+  });
+
   it('lets a user change only their own full_name through /users/me', async () => {
     const u = await createUser(t.api, admin, { email: 'selfedit@example.com' });
     const ok = await call('PATCH', `${t.api}/users/me`, { full_name: '  Zoë Ångström  ' }, { token: u.session.token });
