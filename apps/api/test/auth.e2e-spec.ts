@@ -130,6 +130,15 @@ describe('auth (PostgreSQL)', () => {
       expect(res.body.detail).toMatch(/72 bytes/);
     });
 
+    it('checks email whenever it is sent, even beside username: 400, never a 500 or a sign-in as username', async () => {
+      for (const email of [123, ['a@example.com'], { a: 1 }, 'not an email', null]) {
+        const res = await call('POST', `${t.api}/auth/login`, { username: ADMIN_EMAIL, email, password: 'x' });
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual([expect.objectContaining({ field: 'email' })]);
+      }
+      expect((await call('POST', `${t.api}/auth/login`, { username: null, password: 'x' })).status).toBe(400);
+    });
+
     it('answers 403 for an inactive user with the right password', async () => {
       const user = await createUser(t.api, admin, { email: 'inactive@example.com' });
       expect((await call('PATCH', `${t.api}/users/${user.id}`, { is_active: false }, { token: admin.token })).status).toBe(200);

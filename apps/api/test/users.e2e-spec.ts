@@ -215,6 +215,26 @@ describe('users (PostgreSQL)', () => {
     expect((await call('GET', `${t.api}/users/not-a-uuid`, undefined, { token: admin.token })).status).toBe(400);
   });
 
+  it('refuses null for any field of a user with 400 and changes nothing (null is not "left out")', async () => {
+    const target = await createUser(t.api, admin, { email: 'nulls@example.com', roles: ['supervisor'] });
+    for (const field of ['email', 'full_name', 'password', 'is_active', 'is_superuser', 'roles']) {
+      const res = await call('PATCH', `${t.api}/users/${target.id}`, { [field]: null }, { token: admin.token });
+      expect({ field, status: res.status }).toEqual({ field, status: 400 });
+      expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
+      const create = { email: `nulls-${field}@example.com`, full_name: 'N', password: 'Valid-Password-2026', [field]: null };
+      expect({ field, status: (await call('POST', `${t.api}/users`, create, { token: admin.token })).status }).toEqual({
+        field,
+        status: 400,
+      });
+    }
+    const after = await call('GET', `${t.api}/users/${target.id}`, undefined, { token: admin.token });
+    expect(after.body).toMatchObject({ email: 'nulls@example.com', is_active: true, is_superuser: false, roles: ['supervisor'] });
+    // a non-superuser admin could wipe their own roles with null, past the "own admin rights" rule
+    const self = await createUser(t.api, admin, { email: 'nulls-self@example.com', roles: ['admin'] });
+    expect((await call('PATCH', `${t.api}/users/${self.id}`, { roles: null }, { token: self.session.token })).status).toBe(400);
+    expect((await call('GET', `${t.api}/users`, undefined, { token: self.session.token })).status).toBe(200);
+  });
+
   it('lists in created_at, id order with total, skip and limit bounds', async () => {
     for (let i = 0; i < 3; i++) await createUser(t.api, admin, { email: `list${i}@example.com` });
     const all = await call('GET', `${t.api}/users?skip=0`, undefined, { token: admin.token });

@@ -1,4 +1,5 @@
 import { HttpStatus, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateIf, type ValidationOptions } from 'class-validator';
 import { ProblemException, type FieldError } from './problem.js';
 
 /** A 400 lists at most this many field errors, each text cut to MAX_FIELD_ERROR_TEXT (unknown keys are echoed). */
@@ -35,4 +36,12 @@ export function createValidationPipe(): ValidationPipe {
       });
     },
   });
+}
+
+/**
+ * A body field that may be left out. Unlike class-validator's `@IsOptional()`, `null` is not "left out": it is
+ * validated like any other value (so `{"roles": null}` is a 400, not a wipe or a database error).
+ */
+export function IsOmittable(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined, options);
 }

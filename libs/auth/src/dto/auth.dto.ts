@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsOmittable } from '@gad/observability';
 import { MAX_PASSWORD_BYTES, MaxPasswordLength, toNormalizedEmail } from '@gad/users';
 
 /** JSON `{email, password}` or the OAuth2 password form `username=&password=` (Swagger's Authorize button). */
@@ -11,14 +12,15 @@ export class LoginDto {
     format: 'email',
     maxLength: 320,
   })
-  @ValidateIf((o: LoginDto) => o.username === undefined)
+  // checked whenever sent (it wins over `username`), and required when `username` is not
+  @ValidateIf((o: LoginDto) => o.email !== undefined || o.username === undefined)
   @Transform(toNormalizedEmail)
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(320)
   email?: string;
 
   @ApiPropertyOptional({ description: 'OAuth2 password flow: the email.', format: 'email', maxLength: 320 })
-  @IsOptional()
+  @IsOmittable()
   @Transform(toNormalizedEmail)
   @IsEmail({}, { message: 'username must be the email address' })
   @MaxLength(320)

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, registerDecorator, type ValidationArguments } from 'class-validator';
+import { registerDecorator, type ValidationArguments } from 'class-validator';
 
 const MAX_KEY_LENGTH = 512;
 
@@ -37,13 +37,11 @@ export class InvalidateCacheDto {
     minLength: 1,
     maxLength: MAX_KEY_LENGTH,
   })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_KEY_LENGTH)
+  @ValidateStringIfPresent()
   prefix?: string;
 }
 
-/** @IsString + @Length(1, MAX) that lets `undefined` through without skipping the property's other rules. */
+/** A string of 1 to MAX_KEY_LENGTH characters when present (`null` is not absent); other rules on the property still run. */
 function ValidateStringIfPresent(): PropertyDecorator {
   return (target: object, propertyName: string | symbol) => {
     registerDecorator({

@@ -1,18 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@gad/access';
+import { IsOmittable } from '@gad/observability';
 import { MAX_PASSWORD_BYTES } from '../password.service.js';
 import { MaxPasswordLength } from './password-length.decorator.js';
 import { EMAIL_POLICY, IsAccountEmail, toNormalizedEmail } from '../email.js';
@@ -41,11 +31,11 @@ export class CreateUserDto {
   @MaxPasswordLength()
   password!: string;
 
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() is_active?: boolean;
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() is_superuser?: boolean;
+  @ApiPropertyOptional({ default: true }) @IsOmittable() @IsBoolean() is_active?: boolean;
+  @ApiPropertyOptional({ default: false }) @IsOmittable() @IsBoolean() is_superuser?: boolean;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true, maxItems: ROLES.length, uniqueItems: true, default: ['operator'] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(ROLES.length)
   @ArrayUnique()
@@ -55,7 +45,7 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ format: 'email', maxLength: 320, description: EMAIL_POLICY })
-  @IsOptional()
+  @IsOmittable()
   @Transform(toNormalizedEmail)
   @IsEmail({}, { message: 'email must be a valid email address' })
   @IsAccountEmail()
@@ -63,7 +53,7 @@ export class UpdateUserDto {
   email?: string;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @IsOmittable()
   @Transform(trim)
   @IsString()
   @MinLength(1, { message: 'full_name must not be empty' })
@@ -71,16 +61,16 @@ export class UpdateUserDto {
   full_name?: string;
 
   @ApiPropertyOptional({ minLength: 12, maxLength: MAX_PASSWORD_BYTES, format: 'password', description: PASSWORD_RULES })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxPasswordLength()
   password?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() is_active?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() is_superuser?: boolean;
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() is_active?: boolean;
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() is_superuser?: boolean;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true, maxItems: ROLES.length, uniqueItems: true })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(ROLES.length)
   @ArrayUnique()
