@@ -235,6 +235,27 @@ describe('users (PostgreSQL)', () => {
     expect((await call('GET', `${t.api}/users`, undefined, { token: self.session.token })).status).toBe(200);
   });
 
+  it('applies concurrent role changes one after the other: the last one wins, none answers 409', async () => {
+    const target = await createUser(t.api, admin, { email: 'concurrent-roles@example.com', roles: ['operator'] });
+    const sets: Array<Array<'admin' | 'supervisor' | 'operator'>> = [
+      ['supervisor'],
+      ['admin'],
+      ['operator'],
+      ['admin', 'operator'],
+      [],
+    ];
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(
+        sets.map((roles) => call('PATCH', `${t.api}/users/${target.id}`, { roles }, { token: admin.token })),
+      );
+      expect(answers.map((a) => a.status)).toEqual(sets.map(() => 200));
+      // each answer shows the roles it asked for, and the stored set is one of the sets asked for, never a union
+      answers.forEach((a, i) => expect([...a.body.roles].sort()).toEqual([...sets[i]].sort()));
+      const stored = await call('GET', `${t.api}/users/${target.id}`, undefined, { token: admin.token });
+      expect(sets.map((roles) => [...roles].sort().join())).toContain([...stored.body.roles].sort().join());
+    }
+  });
+
   it('lists in created_at, id order with total, skip and limit bounds', async () => {
     for (let i = 0; i < 3; i++) await createUser(t.api, admin, { email: `list${i}@example.com` });
     const all = await call('GET', `${t.api}/users?skip=0`, undefined, { token: admin.token });

@@ -27,6 +27,7 @@ export class LastSuperuserError extends Error {
 }
 
 const LOCK_ACTIVE_SUPERUSERS = 'SELECT id FROM users WHERE is_superuser AND is_active ORDER BY id FOR UPDATE';
+const LOCK_USER = 'SELECT id FROM users WHERE id = $1 FOR UPDATE';
 
 /** The only code that queries users and their roles. */
 @Injectable()
@@ -37,8 +38,8 @@ export class UsersRepository {
   ) {}
 
   // find() rather than findOne(): with a relation, findOne's LIMIT makes TypeORM send two statements
-  async findById(id: string): Promise<UserEntity | null> {
-    return (await this.users.find({ where: { id }, relations: { roles: true } }))[0] ?? null;
+  findById(id: string): Promise<UserEntity | null> {
+    return userWithRoles(this.users, id);
   }
 
   async findByEmail(email: string): Promise<UserEntity | null> {
@@ -78,16 +79,21 @@ export class UsersRepository {
   async update(id: string, changes: UserChanges, options: { keepActiveSuperuser?: boolean } = {}): Promise<UserEntity | null> {
     const { roles, ...columns } = changes;
     const roleEntities = roles && (await this.roleEntities(roles));
-    const write = async (users: Repository<UserEntity>): Promise<boolean> => {
-      const user = (await users.find({ where: { id }, relations: { roles: true } }))[0];
-      if (!user) return false;
+    // Read, change, save and read back under the row's lock: two concurrent role changes each diffed the roles they
+    // read, so both were applied (an unasked union), the second insert's duplicate key looked like "email taken",
+    // and a read after the commit could show the other change.
+    const write = async (users: Repository<UserEntity>): Promise<UserEntity | null> => {
+      await users.query(LOCK_USER, [id]);
+      const user = await userWithRoles(users, id);
+      if (!user) return null;
       Object.assign(user, columns);
       if (roleEntities) user.roles = roleEntities;
       await users.save(user);
-      return true;
+      return userWithRoles(users, id);
     };
-    const found = options.keepActiveSuperuser ? await this.keepingActiveSuperuser(write) : await write(this.users);
-    return found ? this.findById(id) : null;
+    return options.keepActiveSuperuser
+      ? this.keepingActiveSuperuser(write)
+      : this.users.manager.transaction((manager) => write(manager.getRepository(UserEntity)));
   }
 
   async delete(id: string, options: { keepActiveSuperuser?: boolean } = {}): Promise<boolean> {
@@ -113,6 +119,11 @@ export class UsersRepository {
     if (names.length === 0) return [];
     return this.roles.findBy({ name: In([...new Set(names)]) });
   }
+}
+
+/** One user with its roles (find, not findOne: findOne with a relation sends two statements). */
+async function userWithRoles(users: Repository<UserEntity>, id: string): Promise<UserEntity | null> {
+  return (await users.find({ where: { id }, relations: { roles: true } }))[0] ?? null;
 }
 
 /** An email lookup the unique index on lower(email) serves (a plain `email =` was a sequential scan). */
