@@ -314,6 +314,33 @@ describe('auth (PostgreSQL)', () => {
       expect((await call('GET', `${t.api}/users/me`, undefined, { token: user.session.token })).status).toBe(200);
       expect((await call('GET', `${t.api}/users/me`, undefined, { token: other.token })).status).toBe(401);
     });
+
+    it('lets one of two simultaneous password changes win; the other is 401 and its password is never set', async () => {
+      for (let round = 0; round < 3; round++) {
+        const user = await createUser(t.api, admin, { email: `racing-changes-${round}@example.com` });
+        const other = await login(t.api, user.email, user.password);
+        const tries = [
+          { session: user.session, next: `Racing-Change-A-${round}-2026` },
+          { session: other, next: `Racing-Change-B-${round}-2026` },
+        ];
+        const answers = await Promise.all(
+          tries.map(({ session, next }) =>
+            call(
+              'POST',
+              `${t.api}/auth/change-password`,
+              { current_password: user.password, new_password: next },
+              { token: session.token },
+            ),
+          ),
+        );
+        expect(answers.map((a) => a.status).sort()).toEqual([204, 401]);
+        const winner = tries[answers.findIndex((a) => a.status === 204)];
+        const loser = tries[answers.findIndex((a) => a.status === 401)];
+        expect((await call('POST', `${t.api}/auth/login`, { email: user.email, password: winner.next })).status).toBe(200);
+        expect((await call('POST', `${t.api}/auth/login`, { email: user.email, password: loser.next })).status).toBe(401);
+        expect((await call('GET', `${t.api}/users/me`, undefined, { token: winner.session.token })).status).toBe(200);
+      }
+    });
   });
 
   describe('retention', () => {

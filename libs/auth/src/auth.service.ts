@@ -209,7 +209,9 @@ export class AuthService implements OnModuleInit {
         errors: [{ field: 'new_password', message: 'new_password must differ from the current password' }],
       });
     }
-    await this.users.changeOwnPassword(user.id, next, principal.sessionId, client.signal);
+    if (!(await this.users.changeOwnPassword(user.id, user.hashedPassword, next, principal.sessionId, client.signal))) {
+      throw unauthenticated('The current password is incorrect.'); // another change won while this one was checked
+    }
     await this.audit.record({ action: 'auth.password_changed', actorId: user.id, targetId: user.id }, client);
   }
 

@@ -96,6 +96,12 @@ export class UsersRepository {
       : this.users.manager.transaction((manager) => write(manager.getRepository(UserEntity)));
   }
 
+  /** Sets a new password hash only if the stored one is still `checkedHash` (the one the current password was checked against). */
+  async replacePassword(id: string, checkedHash: string, hashedPassword: string): Promise<boolean> {
+    const result = await this.users.update({ id, hashedPassword: checkedHash }, { hashedPassword, mustChangePassword: false });
+    return (result.affected ?? 0) > 0;
+  }
+
   async delete(id: string, options: { keepActiveSuperuser?: boolean } = {}): Promise<boolean> {
     const remove = async (users: Repository<UserEntity>): Promise<boolean> => ((await users.delete({ id })).affected ?? 0) > 0;
     return options.keepActiveSuperuser ? this.keepingActiveSuperuser(remove) : remove(this.users);

@@ -258,10 +258,21 @@ export class UsersService implements OnModuleInit {
     return this.users.findById(id);
   }
 
-  async changeOwnPassword(userId: string, newPassword: string, keepSessionId: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * The user's own change, after their current password was checked against `checkedHash`. False when the password
+   * changed in between (another session's change won): nothing is written.
+   */
+  async changeOwnPassword(
+    userId: string,
+    checkedHash: string,
+    newPassword: string,
+    keepSessionId: string,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const hashedPassword = await this.passwords.hash(newPassword, signal);
-    await this.users.update(userId, { hashedPassword, mustChangePassword: false });
+    if (!(await this.users.replacePassword(userId, checkedHash, hashedPassword))) return false;
     await this.events.publish({ type: 'user.password_changed', userId, keepSessionId });
+    return true;
   }
 
   /**
