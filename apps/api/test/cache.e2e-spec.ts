@@ -257,6 +257,7 @@ describe('cache', () => {
       await redis.stop();
       const down = await call('GET', `${t.api}/health/ready`);
       expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBe('5'); // documented on every 503, probes included
       expect(down.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
       expect((await call('GET', `${t.api}/health`)).status).toBe(200);
       await redis.start();

@@ -176,5 +176,9 @@ describe('privilege rules (PostgreSQL)', () => {
     expect(res.body.items.length).toBeGreaterThanOrEqual(20);
     expect(JSON.stringify(res.body)).not.toMatch(/Taken-Over-Pass|stolen@example\.com/);
     expect(res.body.items[0].changes.fields).toEqual(expect.any(Array));
+    // the fields the refused body carried, not every field the body type declares
+    const fieldLists = res.body.items.map((i: { changes: { fields: string[] } }) => i.changes.fields.join());
+    expect(fieldLists).toContain('is_superuser');
+    expect(fieldLists).toContain('is_active');
   });
 });

@@ -7,6 +7,8 @@ import { Public } from '@gad/access';
 import { HealthCheckDto, LivenessDto } from './dto/health.dto.js';
 import { HealthService, type Liveness } from './health.service.js';
 
+const READY_RETRY_AFTER_SECONDS = '5';
+
 @ApiTags('health')
 @Public()
 @SkipThrottle()
@@ -32,7 +34,7 @@ export class HealthController {
   })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     const { healthy, result } = await this.health.ready();
-    if (!healthy) reply.code(503);
+    if (!healthy) reply.code(503).header('retry-after', READY_RETRY_AFTER_SECONDS); // as every 503 (docs/API.md, Outages)
     return result;
   }
 }

@@ -53,6 +53,13 @@ function losesActiveSuperuser(before: PrivilegeState, after: PrivilegeState | un
   return before.isSuperuser && before.isActive && !(after?.isSuperuser && after.isActive);
 }
 
+/** The fields a body carried (a DTO instance also holds every field it declares, as undefined). */
+function sentFields(input: object): string[] {
+  return Object.entries(input)
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+}
+
 function stateOf(user: UserEntity): PrivilegeState {
   return { isSuperuser: user.isSuperuser, isActive: user.isActive, roles: roleNamesOf(user) };
 }
@@ -117,7 +124,7 @@ export class UsersService implements OnModuleInit {
     this.assertAdmin(actor);
     const after = { isSuperuser: input.is_superuser ?? false, isActive: input.is_active ?? true, roles: input.roles ?? [] };
     const refusal = privilegeRefusal(actor, undefined, undefined, after);
-    if (refusal) throw await this.refuse(actor, null, refusal, Object.keys(input), client);
+    if (refusal) throw await this.refuse(actor, null, refusal, sentFields(input), client);
     this.passwords.assertAcceptable(input.password, input.email);
     if (await this.users.emailTaken(input.email)) throw this.emailTaken();
     const user = await this.insertOrConflict({
@@ -156,7 +163,7 @@ export class UsersService implements OnModuleInit {
       roles: input.roles ?? before.roles,
     };
     const refusal = privilegeRefusal(actor, id, before, after);
-    if (refusal) throw await this.refuse(actor, id, refusal, Object.keys(input), client);
+    if (refusal) throw await this.refuse(actor, id, refusal, sentFields(input), client);
     const email = input.email ?? current.email;
     if (input.email !== undefined && (await this.users.emailTaken(input.email, id))) throw this.emailTaken();
 
@@ -188,7 +195,7 @@ export class UsersService implements OnModuleInit {
       try {
         updated = await this.updateOrConflict(id, changes, losesActiveSuperuser(before, after));
       } catch (error) {
-        if (error instanceof LastSuperuserError) throw await this.refuse(actor, id, 'last_superuser', Object.keys(input), client);
+        if (error instanceof LastSuperuserError) throw await this.refuse(actor, id, 'last_superuser', sentFields(input), client);
         throw error;
       }
     }

@@ -13,7 +13,12 @@ export class AuditEntryDto {
   @ApiProperty({ nullable: true, type: String, maxLength: 64, description: 'The client address.' }) ip!: string | null;
   @ApiProperty({ nullable: true, type: String, maxLength: 512 }) user_agent!: string | null;
   @ApiProperty({ nullable: true, type: String, maxLength: 128 }) request_id!: string | null;
-  @ApiProperty({ nullable: true, type: Object, description: 'What changed (never a password or a hash).' })
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: 'What changed (never a password or a hash): field names and values, or a reason and field names.',
+  })
   changes!: Record<string, unknown> | null;
   @ApiProperty({ format: 'date-time', maxLength: 30 }) created_at!: string;
 
