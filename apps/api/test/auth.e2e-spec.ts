@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import pg from 'pg';
 import { DELETE_BATCH } from '@gad/database';
 import { BCRYPT_QUEUE_LIMIT, BCRYPT_THREADS, PasswordService } from '@gad/users';
 import { ADMIN_EMAIL, ADMIN_NEW_PASSWORD, call, createUser, login, type Session } from './support/http.js';
+import { rawRequest } from './support/raw-http.js';
 import { suiteApps, type TestApp } from './support/test-app.js';
 import { TEST_ADMIN_PASSWORD, TEST_SECRET_KEY } from './support/test-env.js';
 
@@ -189,6 +191,44 @@ describe('auth (PostgreSQL)', () => {
         expect(res.status).toBe(400);
         expect(res.body.detail).toMatch(/NUL character or an unpaired UTF-16 surrogate/);
       }
+    });
+
+    it('refuses a body that is not UTF-8 with 400 instead of storing U+FFFD, and reads a character split between packets', async () => {
+      const url = new URL(t.origin);
+      const json = (bytes: Buffer) =>
+        rawRequest(t.origin, {
+          method: 'POST',
+          path: '/api/v1/auth/login',
+          headers: { 'Content-Type': 'application/json', 'Content-Length': String(bytes.length), Host: url.host },
+          body: bytes,
+        });
+      for (const bad of [Buffer.from([0xe9]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xc0, 0xaf])]) {
+        const body = Buffer.concat([Buffer.from('{"email":"jos'), bad, Buffer.from('@example.com","password":"x"}')]);
+        const res = await json(body);
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.body.toString()).detail).toMatch(/not valid UTF-8/);
+      }
+      const form = await rawRequest(t.origin, {
+        method: 'POST',
+        path: '/api/v1/auth/login',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Host: url.host },
+        body: Buffer.concat([Buffer.from('username=a%40example.com&password=caf'), Buffer.from([0xe9])]),
+      });
+      expect(form.status).toBe(400);
+      // "é" as two bytes in two writes: still one character, so an unknown account (401), not a 400
+      const socket = connect(Number(url.port), url.hostname);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const body = Buffer.from('{"email":"josé@example.com","password":"Some-Password-2026"}');
+      const split = body.indexOf(0xc3) + 1;
+      socket.write(
+        `POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      );
+      socket.write(body.subarray(0, split));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.write(body.subarray(split)); // not end(): Node's server drops a request whose client half-closes
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(answer).toMatch(/^HTTP\/1\.1 401/);
     });
 
     it('keeps serving health while 20 logins hash', async () => {
