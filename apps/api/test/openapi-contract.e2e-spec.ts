@@ -88,7 +88,8 @@ const defaults = configurationFrom({});
 const ELSEWHERE: Record<string, Schema> = {
   'ChatRequestDto.message': { maxLength: defaults.ai.maxMessageLength }, // ChatLimitsPipe, AI_MAX_MESSAGE_LENGTH
   'ChatRequestDto.max_tokens': { maximum: defaults.ai.maxTokens }, // ChatLimitsPipe, OPENAI_MAX_TOKENS
-  'InvalidateCacheDto.key': { minLength: 1, maxLength: 512 }, // its own exactly-one-of validator
+  'InvalidateCacheDto.key': { minLength: 1, maxLength: 512 }, // its own string-if-present validator
+  'InvalidateCacheDto.prefix': { minLength: 1, maxLength: 512 }, // the same
 };
 
 /** The schema's stated bounds next to what the server enforces; only the keys either side states. */
@@ -126,6 +127,16 @@ describe('openapi.json and the code', () => {
     // passwords: class-validator's 72 characters stand for bcrypt's 72 bytes
     expect(doc.components.schemas.CreateUserDto.properties!.password.maxLength).toBe(MAX_PASSWORD_BYTES);
     expect(seen.length).toBeGreaterThan(25);
+  });
+
+  it('types every count as an integer (generated clients would make floats of `number`)', () => {
+    const fractional = ['CacheStatsDto.hit_ratio', 'ChatRequestDto.temperature'];
+    const numbers = Object.entries(doc.components.schemas).flatMap(([name, schema]) =>
+      Object.entries(schema.properties ?? {})
+        .filter(([, property]) => property.type === 'number')
+        .map(([property]) => `${name}.${property}`),
+    );
+    expect(numbers.sort()).toEqual(fractional);
   });
 
   it('documents a body for every operation that takes one, and every answer as problem+json', () => {

@@ -1,3 +1,4 @@
+import { API_COUNT } from '@gad/observability';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -51,7 +52,7 @@ export class PageQueryDto {
 
 /** What every page carries besides its items (each list's page class adds `items`). */
 export class PageMetaDto {
-  @ApiProperty({ minimum: 1, maximum: MAX_PAGE_SIZE })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_PAGE_SIZE })
   limit!: number;
 
   @ApiProperty({
@@ -62,9 +63,9 @@ export class PageMetaDto {
   })
   next_cursor!: string | null;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Offset mode only.' })
+  @ApiPropertyOptional({ ...API_COUNT, description: 'Offset mode only.' })
   skip?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Offset mode, or cursor mode with `count=exact`.' })
+  @ApiPropertyOptional({ ...API_COUNT, description: 'Offset mode, or cursor mode with `count=exact`.' })
   total?: number;
 }

@@ -72,3 +72,9 @@ export function problemContent(): Record<string, { schema: { $ref: string } }> {
 export function ApiUuidParam(name = 'id', description?: string): MethodDecorator {
   return ApiParam({ name, description, schema: { type: 'string', format: 'uuid', maxLength: 36 } });
 }
+
+/**
+ * A count or duration in a response, as an integer that generated clients type as one (a bare `number` becomes a
+ * float), bounded as the OWASP ruleset asks: up to the largest integer a JSON parser in JavaScript reads exactly.
+ */
+export const API_COUNT = { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;

@@ -1,3 +1,4 @@
+import { API_COUNT } from '@gad/observability';
 import { ApiProperty } from '@nestjs/swagger';
 import { MAX_PAGE_SIZE, PageMetaDto } from '@gad/database';
 import type { AiInteractionEntity } from '../entities/ai-interaction.entity.js';
@@ -25,13 +26,13 @@ export class InteractionDto {
   @ApiProperty({ nullable: true, type: String, maxLength: 200, description: 'Model asked; null when no provider call was made.' })
   model!: string | null;
 
-  @ApiProperty({ minimum: 0 })
+  @ApiProperty(API_COUNT)
   latency_ms!: number;
 
-  @ApiProperty({ nullable: true, type: Number, description: 'As reported by the provider.' })
+  @ApiProperty({ ...API_COUNT, nullable: true, description: 'As reported by the provider.' })
   prompt_tokens!: number | null;
 
-  @ApiProperty({ nullable: true, type: Number, description: 'As reported by the provider.' })
+  @ApiProperty({ ...API_COUNT, nullable: true, description: 'As reported by the provider.' })
   completion_tokens!: number | null;
 
   @ApiProperty({ nullable: true, type: String, maxLength: 128 })

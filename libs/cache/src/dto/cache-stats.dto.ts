@@ -1,10 +1,11 @@
+import { API_COUNT } from '@gad/observability';
 import { ApiProperty } from '@nestjs/swagger';
 
 export class CacheTierStatsDto {
-  @ApiProperty({ description: 'Reads this tier answered.' })
+  @ApiProperty({ ...API_COUNT, description: 'Reads this tier answered.' })
   hits!: number;
 
-  @ApiProperty({ description: 'Reads this tier could not answer (they went on to the next tier).' })
+  @ApiProperty({ ...API_COUNT, description: 'Reads this tier could not answer (they went on to the next tier).' })
   misses!: number;
 }
 
@@ -20,16 +21,22 @@ export class CacheStatsDto {
   @ApiProperty({ enum: ['redis', 'memory'] })
   backend!: 'redis' | 'memory';
 
-  @ApiProperty({ description: 'Reads served from either tier (this process).' })
+  @ApiProperty({ ...API_COUNT, description: 'Reads served from either tier (this process).' })
   hits!: number;
 
-  @ApiProperty({ description: 'Reads that fell through to the source, including those Redis failed to answer.' })
+  @ApiProperty({
+    ...API_COUNT,
+    description: 'Reads that fell through to the source, including those Redis failed to answer.',
+  })
   misses!: number;
 
   @ApiProperty({ description: 'hits / (hits + misses), 0 before the first read.', example: 0.93 })
   hit_ratio!: number;
 
-  @ApiProperty({ description: 'Cache operations that could not use Redis (the request went on without it).' })
+  @ApiProperty({
+    ...API_COUNT,
+    description: 'Cache operations that could not use Redis (the request went on without it).',
+  })
   errors!: number;
 
   @ApiProperty({ description: 'The same reads per tier: a memory miss goes on to the shared store.', type: CacheTiersDto })
@@ -37,6 +44,6 @@ export class CacheStatsDto {
 }
 
 export class CacheInvalidationDto {
-  @ApiProperty({ description: 'How many keys held a value and were removed.' })
+  @ApiProperty({ ...API_COUNT, description: 'How many keys held a value and were removed.' })
   deleted!: number;
 }

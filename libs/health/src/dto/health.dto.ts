@@ -1,3 +1,4 @@
+import { API_COUNT } from '@gad/observability';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** One check's state, as Terminus writes it. */
@@ -44,6 +45,6 @@ export class LivenessDto extends HealthCheckDto {
   @ApiProperty({ enum: ['development', 'test', 'staging', 'production'] })
   environment!: string;
 
-  @ApiProperty({ description: 'Seconds since this process started.', example: 12 })
+  @ApiProperty({ ...API_COUNT, description: 'Seconds since this process started.', example: 12 })
   uptime_seconds!: number;
 }
