@@ -139,6 +139,16 @@ describe('openapi.json and the code', () => {
     expect(numbers.sort()).toEqual(fractional);
   });
 
+  it('documents the cookies that signing in, refreshing and signing out set', () => {
+    const setCookie = (path: string, status: string) =>
+      Object.keys((doc.paths[path].post.responses[status] as { headers?: object }).headers ?? {}).includes('Set-Cookie');
+    expect([setCookie('/auth/login', '200'), setCookie('/auth/refresh', '200'), setCookie('/auth/logout', '204')]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
   it('documents a body for every operation that takes one, and every answer as problem+json', () => {
     for (const { path, method, operation } of operations) {
       if (method === 'POST' || method === 'PATCH') {

@@ -23,6 +23,16 @@ export function readCookie(req: { headers: IncomingHttpHeaders }, name: string):
   return undefined;
 }
 
+/** The cookies an answer sets, as the OpenAPI document states them (two Set-Cookie headers). */
+export function setCookieHeader(what: 'set' | 'clear'): Record<string, { description: string; schema: object }> {
+  const description =
+    what === 'set'
+      ? `\`${ACCESS_COOKIE}\` (path /, until the access token expires) and \`${REFRESH_COOKIE}\` (sent to the auth routes only, until the ` +
+        'session expires), both HttpOnly, SameSite=Strict, Secure in production.'
+      : `\`${ACCESS_COOKIE}\` and \`${REFRESH_COOKIE}\` cleared (empty, expired in 1970).`;
+  return { 'Set-Cookie': { description, schema: { type: 'string', maxLength: 4096 } } };
+}
+
 export class AuthCookies {
   constructor(private readonly config: Pick<Configuration, 'app' | 'auth'>) {}
 

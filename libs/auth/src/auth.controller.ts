@@ -4,7 +4,7 @@ import { ApiBody, ApiConsumes, ApiCookieAuth, ApiNoContentResponse, ApiOkRespons
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { appConfig, authConfig } from '@gad/config';
 import { ApiProblems } from '@gad/observability';
-import { AuthCookies, REFRESH_COOKIE, extractAccessToken, readCookie } from './auth-cookies.js';
+import { AuthCookies, REFRESH_COOKIE, extractAccessToken, readCookie, setCookieHeader } from './auth-cookies.js';
 import { AuthService, type IssuedTokens } from './auth.service.js';
 import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js';
 import { TrustedOriginGuard } from './origin.guard.js';
@@ -40,7 +40,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with JSON {email, password} or the OAuth2 password form; sets the refresh cookie.' })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({ type: LoginDto })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse({ type: TokenResponseDto, headers: setCookieHeader('set') })
   @ApiProblems({
     400: 'Malformed body, or a password over 72 bytes.',
     401: 'Unknown email or wrong password (the same answer for both).',
@@ -63,7 +63,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate the refresh cookie and get a new access token. Reusing a rotated token revokes the session.' })
   @ApiCookieAuth('refresh_token')
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse({ type: TokenResponseDto, headers: setCookieHeader('set') })
   @ApiProblems({
     401: 'No, unknown, expired, revoked or reused refresh token (the cookies are cleared).',
     403: 'Sent by a page of another site (`Origin`, or `Referer`, neither this site nor a CORS_ALLOWED_ORIGINS origin).',
@@ -87,7 +87,10 @@ export class AuthController {
   @ApiOperation({
     summary: 'End the session (refresh cookie or bearer token) and clear cookies. 204 even when there is nothing to end.',
   })
-  @ApiNoContentResponse({ description: 'The session is over (or there was none); the cookies are cleared.' })
+  @ApiNoContentResponse({
+    description: 'The session is over (or there was none); the cookies are cleared.',
+    headers: setCookieHeader('clear'),
+  })
   async logout(@Req() req: Request, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(readCookie(req, REFRESH_COOKIE), extractAccessToken(req), client);
     this.cookies.clear(res);
