@@ -37,7 +37,7 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({
     maxLength: MAX_CURSOR_LENGTH,
-    description: "The previous page's `next_cursor`, with the same filters.",
+    description: "The previous page's `next_cursor`, with the same filters; valid for 24 hours.",
   })
   @IsOptional()
   @IsString()
