@@ -139,6 +139,16 @@ describe('openapi.json and the code', () => {
     expect(numbers.sort()).toEqual(fractional);
   });
 
+  it('documents the forced-password-change 403 only where it can happen (not on change-password or GET /users/me)', () => {
+    const exempt = ['GET /users/me', 'POST /auth/change-password'];
+    const withForbidden = operations
+      .filter(({ operation }) => (operation.security ?? []).length > 0 && '403' in operation.responses)
+      .map(({ method, path }) => `${method} ${path}`);
+    const signedIn = operations.filter(({ operation }) => (operation.security ?? []).length > 0);
+    expect(withForbidden.filter((o) => exempt.includes(o))).toEqual([]);
+    expect(withForbidden.length).toBe(signedIn.length - exempt.length);
+  });
+
   it('documents the cookies that signing in, refreshing and signing out set', () => {
     const setCookie = (path: string, status: string) =>
       Object.keys((doc.paths[path].post.responses[status] as { headers?: object }).headers ?? {}).includes('Set-Cookie');

@@ -25,15 +25,26 @@ export function Authenticated(...roles: Role[]): MethodDecorator & ClassDecorato
     roles.length > 0
       ? `Requires role ${roles.join(' or ')} (or a superuser); or ${PENDING_PASSWORD_CHANGE}.`
       : `Forbidden: ${PENDING_PASSWORD_CHANGE}.`;
-  const decorators = [
+  const decorators = [...signedIn(), problem(403, forbidden)];
+  if (roles.length > 0) decorators.push(Roles(...roles));
+  return applyDecorators(...decorators);
+}
+
+/**
+ * Signed-in callers, also while they must still change their password (the contract: change-password and
+ * GET /users/me), so no 403 to document.
+ */
+export function AuthenticatedDuringPasswordChange(): MethodDecorator & ClassDecorator {
+  return applyDecorators(...signedIn(), AllowPendingPasswordChange());
+}
+
+function signedIn(): Array<MethodDecorator & ClassDecorator> {
+  return [
     ApiBearerAuth(),
     ApiCookieAuth('access_token'),
     ApiOAuth2([]),
     problem(401, 'Missing, invalid, expired or revoked access token, or the user was deactivated since it was issued.'),
-    problem(403, forbidden),
   ];
-  if (roles.length > 0) decorators.push(Roles(...roles));
-  return applyDecorators(...decorators);
 }
 
 /**

@@ -10,7 +10,7 @@ import { ChangePasswordDto, LoginDto, TokenResponseDto } from './dto/auth.dto.js
 import { TrustedOriginGuard } from './origin.guard.js';
 import {
   AllowPendingPasswordChange,
-  Authenticated,
+  AuthenticatedDuringPasswordChange,
   Client,
   CurrentUser,
   Public,
@@ -98,7 +98,7 @@ export class AuthController {
 
   @Post('change-password')
   @HttpCode(204)
-  @Authenticated()
+  @AuthenticatedDuringPasswordChange()
   @ApiOperation({ summary: 'Change your password; keeps this session, revokes the others, clears must_change_password.' })
   @ApiNoContentResponse({ description: 'Changed.' })
   @ApiProblems({

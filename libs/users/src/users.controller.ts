@@ -6,7 +6,7 @@ import { UsersService } from './users.service.js';
 import { UserDto, UserPageDto } from './dto/user.dto.js';
 import { CreateUserDto, UpdateMeDto, UpdateUserDto } from './dto/user-input.dto.js';
 import {
-  AllowPendingPasswordChange,
+  AuthenticatedDuringPasswordChange,
   Authenticated,
   Client,
   CurrentUser,
@@ -22,8 +22,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
-  @Authenticated()
-  @AllowPendingPasswordChange()
+  @AuthenticatedDuringPasswordChange()
   @ApiOperation({ summary: 'The signed-in user.' })
   @ApiOkResponse({ type: UserDto })
   me(@CurrentUser() user: AuthenticatedUser): UserDto {
