@@ -84,8 +84,7 @@ export class UsersService implements OnModuleInit {
   }
 
   /** An admin reads anyone; anyone else only themselves. Others' ids answer exactly like missing ones. */
-  async get(actor: Actor, anyCaseId: string): Promise<UserDto> {
-    const id = anyCaseId.toLowerCase(); // the stored form: the cache key and the self check compare it
+  async get(actor: Actor, id: string): Promise<UserDto> {
     if (!isAdmin(actor) && actor.id !== id) throw this.notFound();
     const user = await this.cache.remember(
       userKey(id),
@@ -151,9 +150,8 @@ export class UsersService implements OnModuleInit {
     return dto;
   }
 
-  async update(actor: Actor, anyCaseId: string, input: UpdateUserDto, client: ClientContext): Promise<UserDto> {
+  async update(actor: Actor, id: string, input: UpdateUserDto, client: ClientContext): Promise<UserDto> {
     this.assertAdmin(actor);
-    const id = anyCaseId.toLowerCase(); // the stored form: the privilege rules, the cache and the events compare it
     const current = await this.users.findById(id);
     if (!current) throw this.notFound();
     const before = stateOf(current);
@@ -235,9 +233,8 @@ export class UsersService implements OnModuleInit {
     return UserDto.from(updated);
   }
 
-  async delete(actor: Actor, anyCaseId: string, client: ClientContext): Promise<void> {
+  async delete(actor: Actor, id: string, client: ClientContext): Promise<void> {
     this.assertAdmin(actor);
-    const id = anyCaseId.toLowerCase(); // the stored form: the privilege rules, the cache and the events compare it
     const current = await this.users.findById(id);
     if (!current) throw this.notFound();
     const before = stateOf(current);
