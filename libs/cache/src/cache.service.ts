@@ -2,7 +2,7 @@ import { Inject, HttpStatus, Injectable, Logger, type OnApplicationShutdown, typ
 import type { ConfigType } from '@nestjs/config';
 import cluster from 'node:cluster';
 import { cacheConfig } from '@gad/config';
-import { ProblemException } from '@gad/observability';
+import { OUTAGE_RETRY_AFTER, ProblemException } from '@gad/observability';
 import { MemoryTier } from './memory-tier.js';
 import { CacheRepository, CacheUnavailable, type CacheBackend, type Eviction } from './cache.repository.js';
 
@@ -146,7 +146,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
         detail:
           'The cache could not complete the invalidation (Redis did not answer); it is retried in the background. Retry shortly.',
-        headers: { 'Retry-After': '5' },
+        headers: OUTAGE_RETRY_AFTER,
       });
     }
     return deleted;

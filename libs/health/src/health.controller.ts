@@ -4,10 +4,9 @@ import type { HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@gad/access';
+import { OUTAGE_RETRY_AFTER } from '@gad/observability';
 import { HealthCheckDto, LivenessDto } from './dto/health.dto.js';
 import { HealthService, type Liveness } from './health.service.js';
-
-const READY_RETRY_AFTER_SECONDS = '5';
 
 @ApiTags('health')
 @Public()
@@ -34,7 +33,7 @@ export class HealthController {
   })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     const { healthy, result } = await this.health.ready();
-    if (!healthy) reply.code(503).header('retry-after', READY_RETRY_AFTER_SECONDS); // as every 503 (docs/API.md, Outages)
+    if (!healthy) reply.code(503).headers(OUTAGE_RETRY_AFTER);
     return result;
   }
 }

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, ProblemException, statusTitle, type Problem } from './problem.js';
+import { OUTAGE_RETRY_AFTER, PROBLEM_CONTENT_TYPE, ProblemException, statusTitle, type Problem } from './problem.js';
 import { requestIdOf } from './request-id.js';
 
 const GENERIC_DETAIL: Record<number, string> = {
@@ -39,7 +39,7 @@ export function toProblem(error: unknown, req: AnyRequest, options: MapOptions):
   if (isDatabaseUnavailable(error)) {
     error = new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
       detail: 'The database is unavailable. Retry shortly.',
-      headers: { 'Retry-After': '5' },
+      headers: OUTAGE_RETRY_AFTER,
     });
   }
   if (isHttpError(error) && error.code === 'FST_ERR_HANDLER_TIMEOUT') {
@@ -50,7 +50,7 @@ export function toProblem(error: unknown, req: AnyRequest, options: MapOptions):
       : new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, {
           title: 'Request timed out',
           detail: 'The request did not complete in time. Retry shortly.',
-          headers: { 'Retry-After': '5' },
+          headers: OUTAGE_RETRY_AFTER,
         });
   }
   const status = statusOf(error);

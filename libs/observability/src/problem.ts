@@ -38,6 +38,9 @@ export class ProblemException extends HttpException {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** What every 503 for an outage (database, Redis, a timeout) tells the client to wait: docs/API.md, "Outages". */
+export const OUTAGE_RETRY_AFTER = { 'Retry-After': '5' } as const;
+
 export function statusTitle(status: number): string {
   return STATUS_CODES[status] ?? 'Error';
 }
