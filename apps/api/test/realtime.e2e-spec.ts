@@ -194,6 +194,16 @@ describe('realtime /dashboard (PostgreSQL)', () => {
       expect(opSocket.connected).toBe(true);
     });
 
+    it('refuses an event carrying a __proto__ or constructor key, which validation would drop silently', async () => {
+      const adminSocket = await connect(admin.token);
+      for (const key of ['__proto__', 'constructor']) {
+        const payload = JSON.parse(`{"message":"hola","level":"info","${key}":{"role":"admin"}}`);
+        const ack = await adminSocket.emitWithAck('notification:broadcast', payload);
+        expect(ack).toEqual({ error: { event: 'notification:broadcast', message: `The key "${key}" is not accepted.` } });
+      }
+      expect(adminSocket.connected).toBe(true);
+    });
+
     it('tells admins about new and deactivated users, and disconnects a deactivated user at once', async () => {
       const adminSocket = await connect(admin.token);
       const created = nextEvent(adminSocket, 'notification', (n) => n.event === 'user.created');

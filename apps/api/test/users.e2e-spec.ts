@@ -215,6 +215,38 @@ describe('users (PostgreSQL)', () => {
     expect((await call('GET', `${t.api}/users/not-a-uuid`, undefined, { token: admin.token })).status).toBe(400);
   });
 
+  it('refuses __proto__ and constructor keys with 400 like any unknown field, and changes nothing', async () => {
+    const target = await createUser(t.api, admin, { email: 'proto-keys@example.com', full_name: 'Before' });
+    const bodies = [
+      '{"full_name":"After","__proto__":{"is_superuser":true}}',
+      '{"full_name":"After","constructor":{"prototype":{"is_superuser":true}}}',
+      '{"full_name":"After","constructor":1}',
+      '{"full_name":"After","prototype":1}',
+    ];
+    for (const body of bodies) {
+      const res = await call('PATCH', `${t.api}/users/${target.id}`, body, { token: admin.token });
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.body.detail).toMatch(/__proto__|constructor|prototype/);
+    }
+    // the OAuth2 form, with the right password: only the extra key is wrong
+    for (const key of ['__proto__', 'constructor']) {
+      const form = `username=proto-keys%40example.com&password=${target.password}&${key}=x`;
+      const res = await call('POST', `${t.api}/auth/login`, form, {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      expect({ key, status: res.status }).toEqual({ key, status: 400 });
+    }
+    // and, like JSON, no text the database could not store
+    const nul = await call('POST', `${t.api}/auth/login`, `username=proto-keys%40example.com&password=a%00b`, {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(nul.status).toBe(400);
+    expect(nul.body.detail).toMatch(/NUL character/);
+    const after = await call('GET', `${t.api}/users/${target.id}`, undefined, { token: admin.token });
+    expect(after.body).toMatchObject({ full_name: 'Before', is_superuser: false });
+  });
+
   it('refuses null for any field of a user with 400 and changes nothing (null is not "left out")', async () => {
     const target = await createUser(t.api, admin, { email: 'nulls@example.com', roles: ['supervisor'] });
     for (const field of ['email', 'full_name', 'password', 'is_active', 'is_superuser', 'roles']) {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EdgeRouteFlags } from '@gad/access';
 import type { Configuration } from '@gad/config';
 import type { EdgeSettings } from './edge-settings.js';
-import { ProblemException, UNSAFE_TEXT_DETAIL, hasBody, jsonTextBoundsProblem, rejectUnsafeText } from '@gad/observability';
+import { ProblemException, checkBodyEntry, hasBody, jsonTextBoundsProblem } from '@gad/observability';
 import { refuse } from './edge-problem.js';
 import { normalizePath } from './probe-paths.js';
 
@@ -67,13 +67,10 @@ export function registerBodyParsers(fastify: FastifyInstance, http: Configuratio
       const tooComplex = jsonTextBoundsProblem(text, http.json);
       if (tooComplex) return done(new ProblemException(400, { detail: tooComplex }), undefined);
       try {
-        done(null, JSON.parse(text, rejectUnsafeText));
+        done(null, JSON.parse(text, checkBodyEntry));
       } catch (parseError) {
-        const unsafe = (parseError as Error).message === UNSAFE_TEXT_DETAIL;
-        done(
-          new ProblemException(400, { detail: unsafe ? UNSAFE_TEXT_DETAIL : 'The request body is not valid JSON.' }),
-          undefined,
-        );
+        const refused = parseError instanceof ProblemException;
+        done(refused ? parseError : new ProblemException(400, { detail: 'The request body is not valid JSON.' }), undefined);
       }
     });
   });
@@ -86,6 +83,11 @@ export function registerBodyParsers(fastify: FastifyInstance, http: Configuratio
           new ProblemException(400, { detail: `A form with more than ${http.json.maxObjectKeys} fields is not accepted.` }),
           undefined,
         );
+      }
+      try {
+        for (const [key, values] of Object.entries(form)) [values].flat().forEach((value) => checkBodyEntry(key, value));
+      } catch (refused) {
+        return done(refused as ProblemException, undefined);
       }
       done(null, form);
     });
