@@ -247,6 +247,32 @@ describe('users (PostgreSQL)', () => {
     expect(after.body).toMatchObject({ full_name: 'Before', is_superuser: false });
   });
 
+  it('never shows a user updated before it was created, and moves updated_at on a change of roles alone', async () => {
+    // created_at was kept to the millisecond and updated_at was not: about half of new users read 1 ms apart
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(
+          'POST',
+          `${t.api}/users`,
+          { email: `stamps${i}@example.com`, full_name: 'S', password: 'Valid-Password-2026' },
+          { token: admin.token },
+        ),
+      ),
+    );
+    for (const res of created) {
+      expect(res.status).toBe(201);
+      expect(res.body.updated_at).toBe(res.body.created_at);
+    }
+    const target = created[0].body;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const promoted = await call('PATCH', `${t.api}/users/${target.id}`, { roles: ['supervisor'] }, { token: admin.token });
+    expect(promoted.status).toBe(200);
+    expect(Date.parse(promoted.body.updated_at)).toBeGreaterThan(Date.parse(target.updated_at));
+    // the same set again changes nothing, so updated_at stays
+    const same = await call('PATCH', `${t.api}/users/${target.id}`, { roles: ['supervisor'] }, { token: admin.token });
+    expect(same.body.updated_at).toBe(promoted.body.updated_at);
+  });
+
   it('refuses null for any field of a user with 400 and changes nothing (null is not "left out")', async () => {
     const target = await createUser(t.api, admin, { email: 'nulls@example.com', roles: ['supervisor'] });
     for (const field of ['email', 'full_name', 'password', 'is_active', 'is_superuser', 'roles']) {

@@ -86,9 +86,12 @@ export class UsersRepository {
       await users.query(LOCK_USER, [id]);
       const user = await userWithRoles(users, id);
       if (!user) return null;
+      const rolesChange = roleEntities !== undefined && roleNames(roleEntities) !== roleNames(user.roles);
       Object.assign(user, columns);
       if (roleEntities) user.roles = roleEntities;
       await users.save(user);
+      // the roles live in their own table, so a change to them alone would leave updated_at behind
+      if (rolesChange) await users.update(id, { updatedAt: () => 'CURRENT_TIMESTAMP' });
       return userWithRoles(users, id);
     };
     return options.keepActiveSuperuser
@@ -131,6 +134,8 @@ export class UsersRepository {
 async function userWithRoles(users: Repository<UserEntity>, id: string): Promise<UserEntity | null> {
   return (await users.find({ where: { id }, relations: { roles: true } }))[0] ?? null;
 }
+
+const roleNames = (roles: RoleEntity[]): string => roles.map((role) => role.name).sort().join();
 
 /** An email lookup the unique index on lower(email) serves (a plain `email =` was a sequential scan). */
 function byEmail(email: string): FindOperator<string> {
