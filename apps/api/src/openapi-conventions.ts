@@ -9,6 +9,7 @@ import {
   type ReferenceObject,
   type ResponseObject,
   type ResponsesObject,
+  type SchemaObject,
 } from '@nestjs/swagger';
 import type { Configuration } from '@gad/config';
 import { MAX_REQUEST_ID_LENGTH, ProblemDto, problemContent } from '@gad/observability';
@@ -72,7 +73,11 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Config
       },
     });
   for (const [name, description] of TAGS) builder.addTag(name, description);
-  const document = SwaggerModule.createDocument(app, builder.build(), { ignoreGlobalPrefix: true, extraModels: [ProblemDto] });
+  const document = SwaggerModule.createDocument(app, builder.build(), {
+    ignoreGlobalPrefix: true,
+    extraModels: [ProblemDto],
+    operationIdFactory: operationId,
+  });
   // package.json says UNLICENSED: a proprietary API, so there is no license text to link to
   document.info.license = { name: 'Proprietary (UNLICENSED): all rights reserved' };
   // relative: the host that served this document, whichever environment (local, staging, production) it is;
@@ -85,6 +90,12 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Config
 }
 
 type Response = ResponseObject | ReferenceObject;
+
+/** `usersList`, `authLogin`, `aiChatStream`: what a generated client names its methods (Nest's default is `UsersController_list`). */
+function operationId(controllerKey: string, methodKey: string): string {
+  const feature = controllerKey.replace(/Controller$/, '');
+  return `${feature.charAt(0).toLowerCase()}${feature.slice(1)}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+}
 
 /**
  * What every operation shares, stated once here rather than on each handler: the problem+json
@@ -122,9 +133,21 @@ function applyApiConventions(document: OpenAPIObject, isProbe: (path: string) =>
         response.headers = { ...headersFor(Number(status), probe), ...response.headers };
       }
       operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+      closeRequestBody(operation, components.schemas ?? {});
     }
   }
   return document;
+}
+
+/** A request body refuses unknown fields (400), so its schema says so: a generated client then refuses them too. */
+function closeRequestBody(operation: OperationObject, schemas: Record<string, SchemaObject | ReferenceObject>): void {
+  const body = operation.requestBody;
+  if (!body || '$ref' in body) return;
+  for (const media of Object.values(body.content)) {
+    const name = media.schema && '$ref' in media.schema ? media.schema.$ref.split('/').pop() : undefined;
+    const schema = name ? schemas[name] : undefined;
+    if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+  }
 }
 
 const integerHeader = (description: string, minimum: number): HeaderObject => ({

@@ -28,9 +28,11 @@ interface Schema {
   properties?: Record<string, Schema>;
   required?: string[];
   allOf?: Schema[];
+  additionalProperties?: boolean;
   $ref?: string;
 }
 interface Operation {
+  operationId?: string;
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; schema: Schema }[];
   requestBody?: { content: Record<string, { schema: Schema }> };
@@ -156,6 +158,30 @@ describe('openapi.json and the code', () => {
       true,
       true,
       true,
+    ]);
+  });
+
+  it('closes every request body (additionalProperties: false): the server refuses unknown fields', () => {
+    const bodies = new Set(
+      operations.flatMap(({ operation }) =>
+        Object.values(operation.requestBody?.content ?? {}).map(({ schema }) => schema.$ref?.split('/').pop()),
+      ),
+    );
+    expect([...bodies].sort()).toEqual(Object.keys(BODIES).sort());
+    for (const name of bodies)
+      expect({ name, closed: doc.components.schemas[name!].additionalProperties }).toEqual({ name, closed: false });
+  });
+
+  it('names each operation as a generated client would call it: unique camelCase ids, feature first', () => {
+    const ids = operations.map(({ operation }) => operation.operationId);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+(?:[A-Z][a-z]+)+$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    const idOf = (path: string, method: string) =>
+      operations.find((o) => o.path === path && o.method === method)?.operation.operationId;
+    expect([idOf('/users/{id}', 'GET'), idOf('/auth/login', 'POST'), idOf('/ai/chat/stream', 'POST')]).toEqual([
+      'usersGet',
+      'authLogin',
+      'aiChatStream',
     ]);
   });
 
