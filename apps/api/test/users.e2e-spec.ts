@@ -215,6 +215,28 @@ describe('users (PostgreSQL)', () => {
     expect((await call('GET', `${t.api}/users/not-a-uuid`, undefined, { token: admin.token })).status).toBe(400);
   });
 
+  it('names, for each field, the first rule it breaks in the order the DTO states them (the type before the bounds)', async () => {
+    const res = await call(
+      'POST',
+      `${t.api}/users`,
+      { email: 'x', full_name: 123, password: 7, roles: 'admin', is_active: 'yes' },
+      { token: admin.token },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'email', message: 'email must be a valid email address' },
+        { field: 'full_name', message: 'full_name must be a string' },
+        { field: 'password', message: 'password must be a string' },
+        { field: 'roles', message: 'roles must be an array' },
+        { field: 'is_active', message: 'is_active must be a boolean value' },
+      ]),
+    );
+    expect(res.body.errors).toHaveLength(5);
+    const me = await call('PATCH', `${t.api}/users/me`, { full_name: ['Ana'] }, { token: admin.token });
+    expect(me.body.errors).toEqual([{ field: 'full_name', message: 'full_name must be a string' }]);
+  });
+
   it('refuses __proto__ and constructor keys with 400 like any unknown field, and changes nothing', async () => {
     const target = await createUser(t.api, admin, { email: 'proto-keys@example.com', full_name: 'Before' });
     const bodies = [

@@ -6,13 +6,20 @@ import { ProblemException, type FieldError } from './problem.js';
 export const MAX_FIELD_ERRORS = 100;
 export const MAX_FIELD_ERROR_TEXT = 500;
 
+/**
+ * One message per field: the rule declared first (topmost) among those it breaks, so `{"full_name": 123}` reads
+ * "full_name must be a string", not "must be shorter than 200 characters". Decorators apply bottom-up, so
+ * class-validator runs a property's rules last-declared first and the first-declared broken rule is the last
+ * in `constraints` (its own stopAtFirstError would name the last-declared one).
+ */
 function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      field: field.slice(0, MAX_FIELD_ERROR_TEXT),
-      message: message.slice(0, MAX_FIELD_ERROR_TEXT),
-    }));
+    const message = Object.values(error.constraints ?? {}).at(-1);
+    const own =
+      message === undefined
+        ? []
+        : [{ field: field.slice(0, MAX_FIELD_ERROR_TEXT), message: message.slice(0, MAX_FIELD_ERROR_TEXT) }];
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }
@@ -24,7 +31,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     forbidUnknownValues: true,
-    stopAtFirstError: true, // one message per field: "full_name must be a string", not three about one missing value
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fieldErrors = flattenValidationErrors(errors);
