@@ -165,7 +165,11 @@ const HEADERS: Record<string, HeaderObject> = {
     description: 'The request id: the one sent, when it is 1..128 characters of [A-Za-z0-9._-], else a generated UUID.',
     schema: { type: 'string', maxLength: MAX_REQUEST_ID_LENGTH, pattern: `^[A-Za-z0-9._-]{1,${MAX_REQUEST_ID_LENGTH}}$` },
   },
-  'X-RateLimit-Limit': integerHeader('Requests allowed per client address per window (RATE_LIMIT_CALLS).', 1),
+  'X-RateLimit-Limit': integerHeader(
+    'Requests allowed per client address per window (RATE_LIMIT_CALLS). On the answers the limiter counted: not on ' +
+      'those the edge gives before it (413, 415, malformed JSON, a body sent with no credential or while throttled).',
+    1,
+  ),
   'X-RateLimit-Remaining': integerHeader('Requests left in the current window.', 0),
   'X-RateLimit-Reset': integerHeader('Seconds until the current window ends.', 0),
   'Retry-After': integerHeader('Seconds to wait before trying again.', 1),
@@ -174,13 +178,19 @@ const HEADERS: Record<string, HeaderObject> = {
 const headerRef = (name: keyof typeof HEADERS): ReferenceObject => ({ $ref: `#/components/headers/${name}` });
 const ref = (name: string): ReferenceObject => ({ $ref: `#/components/responses/${name}` });
 
-/** The headers a response carries: the request id always; the limiter's on 2xx and 4xx; Retry-After on 429 and 503. */
+// answered from the request's headers by the edge, before the rate limiter counts the request
+const BEFORE_THE_LIMITER = new Set([413, 415]);
+
+/**
+ * The headers a response carries: the request id always; the limiter's on 2xx and on the 4xx it counted (not the
+ * edge's 413 and 415); Retry-After on 429 and 503.
+ */
 function headersFor(status: number, probe: boolean): Record<string, ReferenceObject> {
   const headers: Record<string, ReferenceObject> = {
     'X-Request-Id': headerRef('X-Request-Id'),
     'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
   };
-  if (!probe && (status < 300 || (status >= 400 && status < 500))) {
+  if (!probe && !BEFORE_THE_LIMITER.has(status) && (status < 300 || (status >= 400 && status < 500))) {
     for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const)
       headers[name] = headerRef(name);
   }

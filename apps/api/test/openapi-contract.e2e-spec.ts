@@ -260,6 +260,32 @@ describe('openapi.json and the running server', () => {
     );
   });
 
+  it("lists the rate-limit headers exactly on the answers that carry them: counted ones, not the edge's 413 and 415", async () => {
+    const t = await apps.start({ RATE_LIMIT_CALLS: '100000', MAX_SMALL_REQUEST_BODY_SIZE: '1024' });
+    const rateHeaders = (res: Response) => [...res.headers.keys()].filter((name) => name.startsWith('x-ratelimit-'));
+    const documented = (status: string) => {
+      const response = doc.paths['/users'].post.responses[status] as { $ref?: string; headers?: object };
+      const shared = (doc.components as { responses?: Record<string, { headers?: object }> }).responses;
+      const headers = response.$ref ? shared?.[response.$ref.split('/').pop()!]?.headers : response.headers;
+      return Object.keys(headers ?? {})
+        .filter((name) => name.startsWith('X-RateLimit-'))
+        .map((name) => name.toLowerCase());
+    };
+    const tooLarge = await fetch(`${t.api}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `"${'x'.repeat(2000)}"`,
+    });
+    const wrongType = await fetch(`${t.api}/users`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const unauthorized = await fetch(`${t.api}/users`, { method: 'POST' }); // no body: the guard answers, after the limiter
+    for (const res of [tooLarge, wrongType, unauthorized]) await res.body?.cancel();
+    expect([tooLarge.status, wrongType.status, unauthorized.status]).toEqual([413, 415, 401]);
+    expect([rateHeaders(tooLarge), documented('413')]).toEqual([[], []]);
+    expect([rateHeaders(wrongType), documented('415')]).toEqual([[], []]);
+    expect(rateHeaders(unauthorized).sort()).toEqual(documented('401').sort());
+    expect(rateHeaders(unauthorized)).toHaveLength(3);
+  });
+
   it('documents every field of every JSON answer an admin can read, and each required one is there', async () => {
     const t = await apps.start({ RATE_LIMIT_CALLS: '100000' });
     const admin = await adminSession(t.api);
