@@ -29,6 +29,7 @@ interface Schema {
   required?: string[];
   allOf?: Schema[];
   additionalProperties?: boolean;
+  nullable?: boolean;
   $ref?: string;
 }
 interface Operation {
@@ -217,12 +218,23 @@ function resolved(schema: Schema): Schema {
   };
 }
 
+const TYPE_CHECKS: Record<string, (value: unknown) => boolean> = {
+  string: (value) => typeof value === 'string',
+  integer: (value) => Number.isInteger(value),
+  number: (value) => typeof value === 'number',
+  boolean: (value) => typeof value === 'boolean',
+  array: Array.isArray,
+  object: (value) => typeof value === 'object' && !Array.isArray(value),
+};
+
 /**
  * Where a real answer and its documented schema disagree: fields it has that are not documented, required ones
- * it lacks, values outside a documented enum.
+ * it lacks, values of another type than documented, nulls where the document allows none, values outside an enum.
  */
 function mismatches(value: unknown, schema: Schema, at: string): string[] {
   const s = resolved(schema);
+  if (value === null) return s.nullable ? [] : [`${at} is null, which the document does not allow (nullable)`];
+  if (s.type && !TYPE_CHECKS[s.type]?.(value)) return [`${at} is ${JSON.stringify(value)}, not of type ${s.type}`];
   if (s.enum && !s.enum.includes(value)) return [`${at} is ${JSON.stringify(value)}, not one of ${JSON.stringify(s.enum)}`];
   if (Array.isArray(value)) return s.items ? value.flatMap((item, i) => mismatches(item, s.items!, `${at}[${i}]`)) : [];
   if (value === null || typeof value !== 'object' || !s.properties) return [];
