@@ -135,7 +135,11 @@ async function userWithRoles(users: Repository<UserEntity>, id: string): Promise
   return (await users.find({ where: { id }, relations: { roles: true } }))[0] ?? null;
 }
 
-const roleNames = (roles: RoleEntity[]): string => roles.map((role) => role.name).sort().join();
+const roleNames = (roles: RoleEntity[]): string =>
+  roles
+    .map((role) => role.name)
+    .sort()
+    .join();
 
 /** An email lookup the unique index on lower(email) serves (a plain `email =` was a sequential scan). */
 function byEmail(email: string): FindOperator<string> {
