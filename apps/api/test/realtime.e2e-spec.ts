@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { io } from 'socket.io-client';
 import { FALLBACK_MESSAGES } from '@gad/ai';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { FakeOpenAi } from './support/fake-openai.js';
@@ -80,6 +81,22 @@ describe('realtime /dashboard (PostgreSQL)', () => {
       const gone = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
       expect((await call('POST', `${t.api}/auth/logout`, undefined, { token: gone.token })).status).toBe(204);
       expect((await refused(dashboardSocket(t.origin, gone.token))).message).toBe('unauthorized');
+    });
+
+    it('refuses the main namespace to everyone: only /dashboard is served (it had no token check, slot or idle timeout)', async () => {
+      for (const token of [undefined, admin.token]) {
+        const main = io(`${t.origin}/`, {
+          auth: token ? { token } : {},
+          transports: ['websocket'],
+          reconnection: false,
+          forceNew: true,
+        });
+        try {
+          expect((await refused(main)).message).toBe('Invalid namespace');
+        } finally {
+          main.disconnect();
+        }
+      }
     });
 
     it('refuses an expired token as token_expired', async () => {

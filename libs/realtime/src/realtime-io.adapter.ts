@@ -64,6 +64,9 @@ export class RealtimeIoAdapter extends IoAdapter {
       ...(cluster.isWorker ? { transports: ['websocket'] } : {}),
     } as NestServerOptions);
     if (this.fanout) server.adapter(this.fanout as NestServerOptions['adapter']);
+    // Socket.IO always has a main namespace and lets anyone join it: no token, no slot, no idle timeout.
+    // Only /dashboard is served, so the main one refuses every client as an unknown namespace would.
+    server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     return server;
   }
 }
