@@ -384,6 +384,28 @@ describe('auth (PostgreSQL)', () => {
   });
 
   describe('retention', () => {
+    it('revokes every session of a deactivated user, however many (70,000: more than one statement may bind)', async () => {
+      const many = await createUser(t.api, admin, { email: 'many-sessions@example.com' });
+      const client = new pg.Client({ connectionString: suite.databaseUrl });
+      await client.connect();
+      try {
+        await client.query(
+          `INSERT INTO sessions (user_id, expires_at, ip, user_agent)
+           SELECT $1, now() + interval '1 day', '203.0.113.9', 'many' FROM generate_series(1, 70000)`,
+          [many.id],
+        );
+        const res = await call('PATCH', `${t.api}/users/${many.id}`, { is_active: false }, { token: admin.token });
+        expect(res.status).toBe(200);
+        const live = await client.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [
+          many.id,
+        ]);
+        expect(live.rows[0].n).toBe(0);
+        expect((await call('GET', `${t.api}/users/me`, undefined, { token: many.session.token })).status).toBe(401);
+      } finally {
+        await client.end();
+      }
+    });
+
     it('purges sessions ended more than a day ago, with their refresh tokens', async () => {
       const s = await login(t.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
       const sid = decode(s.token).sid as string;

@@ -1,7 +1,7 @@
 import { deleteInBatches } from '@gad/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Not, type Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 import { SessionEntity } from './entities/session.entity.js';
 
@@ -52,21 +52,18 @@ export class SessionsRepository {
     return deleteInBatches(this.sessions, 'expires_at < :before OR revoked_at < :before', { before });
   }
 
-  /** Revokes every live session of a user except `keep`; returns the revoked ids. */
-  async revokeUserSessions(userId: string, reason: string, keep?: string): Promise<string[]> {
-    const live = await this.sessions.find({
-      where: keep ? { userId, revokedAt: IsNull(), id: Not(keep) } : { userId, revokedAt: IsNull() },
-      select: { id: true },
-    });
-    if (live.length === 0) return [];
-    const ids = live.map((s) => s.id);
-    await this.sessions
+  /**
+   * Revokes every live session of a user except `keep`, in one statement whatever their number (listing the ids
+   * first put one bind parameter per session in the UPDATE, past PostgreSQL's 65,535 at that many sessions);
+   * returns how many.
+   */
+  async revokeUserSessions(userId: string, reason: string, keep?: string): Promise<number> {
+    const revoke = this.sessions
       .createQueryBuilder()
       .update()
       .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .whereInIds(ids)
-      .andWhere('revoked_at IS NULL')
-      .execute();
-    return ids;
+      .where('user_id = :userId AND revoked_at IS NULL', { userId });
+    if (keep) revoke.andWhere('id <> :keep', { keep });
+    return (await revoke.execute()).affected ?? 0;
   }
 }
