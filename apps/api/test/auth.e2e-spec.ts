@@ -168,6 +168,32 @@ describe('auth (PostgreSQL)', () => {
       }
     });
 
+    it('counts wrong current passwords on a password change like failed logins: 429, audited, then the right one is refused too', async () => {
+      const strict = await suite.start({ LOGIN_MAX_ATTEMPTS: '3', RATE_LIMIT_CALLS: '100000' });
+      try {
+        const strictAdmin = await login(strict.api, ADMIN_EMAIL, ADMIN_NEW_PASSWORD);
+        const user = await createUser(strict.api, strictAdmin, { email: 'guess-current@example.com' });
+        const change = (current: string) =>
+          call(
+            'POST',
+            `${strict.api}/auth/change-password`,
+            { current_password: current, new_password: 'Guessed-New-Pass-2026' },
+            { token: user.session.token },
+          );
+        for (let i = 0; i < 3; i++) expect((await change(`wrong-guess-${i}`)).status).toBe(401);
+        const blocked = await change(user.password);
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        // the failures are in the audit trail
+        const audit = await call('GET', `${strict.api}/audit?action=auth.password_change_failed&actor=${user.id}`, undefined, {
+          token: strictAdmin.token,
+        });
+        expect(audit.body.items).toHaveLength(3);
+      } finally {
+        await strict.close();
+      }
+    });
+
     it('counts parallel guesses before checking them: at most LOGIN_MAX_ATTEMPTS get a password check', async () => {
       const user = await createUser(t.api, admin, { email: 'parallel@example.com' });
       const strict = await suite.start({ LOGIN_MAX_ATTEMPTS: '3', RATE_LIMIT_CALLS: '100000' });

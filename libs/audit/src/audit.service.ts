@@ -11,6 +11,7 @@ export type AuditAction =
   | 'auth.logout'
   | 'auth.refresh_reuse'
   | 'auth.password_changed'
+  | 'auth.password_change_failed'
   | 'user.created'
   | 'user.updated'
   | 'user.deleted'

@@ -7,7 +7,7 @@ import { MetricsService, ProblemException } from '@gad/observability';
 import { rateLimitRejections } from '@gad/limits';
 import { PasswordService, UserDto, UserEvents, UsersService, normalizeEmail, roleNamesOf, type UserEntity } from '@gad/users';
 import { CacheService } from '@gad/cache';
-import { LoginLimiterService } from './login-limiter.service.js';
+import { LoginLimiterService, type LoginAttempt } from './login-limiter.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService, hashRefreshToken, invalidToken, unauthenticated, type AccessTokenClaims } from './token.service.js';
 import type { AuthenticatedUser, ClientContext } from '@gad/access';
@@ -78,15 +78,7 @@ export class AuthService implements OnModuleInit {
         errors: [{ field: 'password', message: "password must be at most 72 bytes (bcrypt's limit)" }],
       });
     }
-    const attempt = await this.limiter.reserve(client.ip, normalized);
-    if (attempt.retryAfter > 0) {
-      this.rejections?.inc({ limiter: 'login' });
-      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
-        detail: `Too many failed sign-in attempts from this address. Try again in ${attempt.retryAfter} seconds.`,
-        headers: { 'Retry-After': String(attempt.retryAfter) },
-      });
-    }
-
+    const attempt = await this.reserveAttempt(client.ip, normalized);
     let user: Awaited<ReturnType<UsersService['findByEmail']>>;
     let valid: boolean;
     try {
@@ -196,11 +188,27 @@ export class AuthService implements OnModuleInit {
     }
   }
 
+  /**
+   * The current password is checked like a sign-in's, on the login limiter's counters for the account and this
+   * address: a stolen access token must not buy unlimited guesses at the password it could then replace.
+   */
   async changePassword(principal: AuthenticatedUser, current: string, next: string, client: ClientContext): Promise<void> {
     const user = await this.users.findById(principal.id);
-    if (!user || !(await this.passwords.verify(current, user.hashedPassword, client.signal))) {
+    if (!user) throw unauthenticated('The current password is incorrect.');
+    const attempt = await this.reserveAttempt(client.ip, user.email);
+    let valid: boolean;
+    try {
+      valid = await this.passwords.verify(current, user.hashedPassword, client.signal);
+    } catch (error) {
+      await this.limiter.abandoned(attempt);
+      throw error;
+    }
+    if (!valid) {
+      await this.audit.record({ action: 'auth.password_change_failed', actorId: user.id, targetId: user.id }, client);
+      await this.limiter.failed(attempt);
       throw unauthenticated('The current password is incorrect.');
     }
+    await this.limiter.succeeded(attempt);
     this.passwords.assertAcceptable(next, user.email, 'new_password');
     if (await this.passwords.verify(next, user.hashedPassword, client.signal)) {
       throw new ProblemException(HttpStatus.BAD_REQUEST, {
@@ -213,6 +221,19 @@ export class AuthService implements OnModuleInit {
       throw unauthenticated('The current password is incorrect.'); // another change won while this one was checked
     }
     await this.audit.record({ action: 'auth.password_changed', actorId: user.id, targetId: user.id }, client);
+  }
+
+  /** Counts a password check on the login limiter; 429 with Retry-After when this address is over its budget. */
+  private async reserveAttempt(ip: string, email: string): Promise<LoginAttempt> {
+    const attempt = await this.limiter.reserve(ip, email);
+    if (attempt.retryAfter > 0) {
+      this.rejections?.inc({ limiter: 'login' });
+      throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, {
+        detail: `Too many failed password attempts from this address. Try again in ${attempt.retryAfter} seconds.`,
+        headers: { 'Retry-After': String(attempt.retryAfter) },
+      });
+    }
+    return attempt;
   }
 
   /**
