@@ -43,6 +43,19 @@ describe('AiService', () => {
     expect(service.inputErrors({ message: 'hola', max_tokens: 100 })).toEqual([]);
   });
 
+  it('tells a long message from a short one at every length around the bound, astral characters included', () => {
+    const tooLong = [{ field: 'message', message: 'message must be at most 10 characters' }];
+    for (const [message, errors] of [
+      ['😀'.repeat(10), []], // 20 units, 10 characters
+      ['😀'.repeat(9) + 'xx', tooLong], // 20 units, 11 characters
+      ['😀'.repeat(10) + 'x', tooLong], // 21 units: more than twice the bound
+      ['x'.repeat(10), []],
+      ['x'.repeat(10_000_000), tooLong], // refused from its length, no character listed
+    ] as const) {
+      expect({ length: message.length, errors: service.inputErrors({ message }) }).toEqual({ length: message.length, errors });
+    }
+  });
+
   it('keeps a 100-character excerpt without splitting a character or keeping NUL bytes', () => {
     expect(excerptOf('a'.repeat(150))).toBe('a'.repeat(100));
     expect(excerptOf('😀'.repeat(150))).toBe('😀'.repeat(100));
