@@ -92,6 +92,24 @@ describe('rate limiting', () => {
     for (let i = 0; i < 8; i++) expect((await fetch(`${t.api}/test-rate/unlimited`)).status).toBe(200);
   });
 
+  it('counts bodies the edge reads and then refuses (malformed JSON, a form with NUL) against the same budget', async () => {
+    const t = await start({ RATE_LIMIT_CALLS: '3' });
+    const malformed = () =>
+      fetch(`${t.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const form = () =>
+      fetch(`${t.api}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=a%00b&password=x',
+      });
+    expect([(await malformed()).status, (await form()).status, (await malformed()).status]).toEqual([400, 400, 400]);
+    // the budget is spent: the next request is refused, and the next body goes unread
+    expect((await fetch(`${t.api}/users`)).status).toBe(429);
+    const unread = await malformed();
+    expect(unread.status).toBe(429);
+    expect(Number(unread.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('counts unauthenticated requests too (the throttler runs before the JWT guard)', async () => {
     const t = await start({ RATE_LIMIT_CALLS: '5' });
     const res = await fetch(`${t.api}/users`);

@@ -6,6 +6,7 @@ import type { Configuration } from '@gad/config';
 import type { EdgeSettings } from './edge-settings.js';
 import { ProblemException, checkBodyEntry, hasBody, jsonTextBoundsProblem } from '@gad/observability';
 import { refuse } from './edge-problem.js';
+import type { ThrottleView } from './early-refusals.js';
 import { normalizePath } from './probe-paths.js';
 
 const JSON_TYPE = /^application\/(?:[^;\s]+\+)?json\s*(?:;|$)/i;
@@ -58,9 +59,18 @@ export function checkBodyHeaders(config: EdgeSettings) {
  * JSON_MAX_* bounds (read off the text in one linear pass, before it is parsed); and the login form.
  * Fastify's own parsers are replaced so every failure is answered in our words.
  */
-export function registerBodyParsers(fastify: FastifyInstance, http: Configuration['http']): void {
+export function registerBodyParsers(fastify: FastifyInstance, http: Configuration['http'], throttle: ThrottleView): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser(JSON_TYPE, (request, payload, done) => {
+  // a body read and then refused never reaches the rate limiter's guard: it is charged to the client before
+  // the answer (charge never throws)
+  const charged =
+    <T>(request: FastifyRequest, done: (error: Error | null, body?: T) => void) =>
+    (error: Error | null, body?: T): void => {
+      if (!error) return done(null, body);
+      void throttle.charge(request.ip).then(() => done(error, body));
+    };
+  fastify.addContentTypeParser(JSON_TYPE, (request, _payload, parsed) => {
+    const done = charged(request, parsed);
     readBody(request.raw, bodyLimitOf(request, http), (error, text) => {
       if (error) return done(error, undefined);
       if (text === '') return done(null, {});
@@ -74,7 +84,8 @@ export function registerBodyParsers(fastify: FastifyInstance, http: Configuratio
       }
     });
   });
-  fastify.addContentTypeParser(FORM_TYPE, (request, _payload, done) => {
+  fastify.addContentTypeParser(FORM_TYPE, (request, _payload, parsed) => {
+    const done = charged(request, parsed);
     readBody(request.raw, bodyLimitOf(request, http), (error, text) => {
       if (error) return done(error, undefined);
       const form = { ...parseQuery(text, '&', '=', { maxKeys: http.json.maxObjectKeys + 1 }) };

@@ -4,9 +4,11 @@ import { hasBody } from '@gad/observability';
 import { routeFlags } from './body-limits.js';
 import { refuse } from './edge-problem.js';
 
-/** What the edge asks of the throttler: seconds until this client may send again (0 = now). */
+/** What the edge asks of the throttler: seconds until this client may send again (0 = now), and to count a refusal. */
 export interface ThrottleView {
   retryAfter(tracker: string): number;
+  /** Counts against the client's budget a request refused after its body was read (the guard never sees it). */
+  charge(tracker: string): Promise<void>;
 }
 
 /** Whether a request carries an access token at all (a Bearer header or the access cookie). */

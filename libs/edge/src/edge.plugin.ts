@@ -40,7 +40,7 @@ export const edge = fp(
     if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
     fastify.addHook('onRequest', checkBodyHeaders(config));
     fastify.addHook('onRequest', refuseEarly(throttle, hasCredential));
-    registerBodyParsers(fastify, config.http);
+    registerBodyParsers(fastify, config.http, throttle);
     await fastify.register(fastifyCompress, compressionOptions);
     await serveDashboard(fastify, config, dashboardDir);
   },

@@ -5,11 +5,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { httpConfig } from '@gad/config';
 import { Counters } from './counters.service.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
-import { ThrottledClients } from './throttled-clients.js';
+import { DEFAULT_THROTTLER, ThrottledClients, throttleKey } from './throttled-clients.js';
 import { ThrottlerCounterStorage } from './throttler.storage.js';
-
-/** The throttler every route gets: RATE_LIMIT_CALLS per RATE_LIMIT_PERIOD per client. */
-const DEFAULT_THROTTLER = 'default';
 
 @Module({ providers: [Counters, ThrottlerCounterStorage], exports: [Counters, ThrottlerCounterStorage] })
 class CountersModule {}
@@ -29,7 +26,7 @@ class CountersModule {}
         throttlers: [{ name: DEFAULT_THROTTLER, limit: http.rateLimitCalls, ttl: http.rateLimitPeriodSeconds * 1000 }],
         storage,
         // one budget per client across all routes (the library's default key is per route)
-        generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+        generateKey: (_context, tracker, name) => throttleKey(name, tracker),
       }),
     }),
   ],
