@@ -4,12 +4,10 @@ import { InitialSchema1764300000000 } from './1764300000000-initial-schema.js';
 import { AiInteractions1764300001000 } from './1764300001000-ai-interactions.js';
 import { KeysetPages1764300002000 } from './1764300002000-keyset-pages.js';
 import { MonthlyLogPartitions1764300003000 } from './1764300003000-monthly-log-partitions.js';
-import { UserUpdatedAtMillis1764300004000 } from './1764300004000-user-updated-at-millis.js';
 
 export const MIGRATIONS = [
   InitialSchema1764300000000,
   AiInteractions1764300001000,
   KeysetPages1764300002000,
   MonthlyLogPartitions1764300003000,
-  UserUpdatedAtMillis1764300004000,
 ];

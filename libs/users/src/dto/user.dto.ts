@@ -25,7 +25,9 @@ export class UserDto {
       roles: roleNamesOf(user),
       must_change_password: user.mustChangePassword,
       created_at: user.createdAt.toISOString(),
-      updated_at: user.updatedAt.toISOString(),
+      // created_at is stored to the millisecond (rounded) and updated_at to the microsecond, both from one now():
+      // read at milliseconds, a new user's could show updated_at a millisecond before created_at
+      updated_at: new Date(Math.max(user.updatedAt.getTime(), user.createdAt.getTime())).toISOString(),
     };
   }
 }
