@@ -9,7 +9,7 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Configuration } from '@gad/config';
-import { extractAccessToken } from '@gad/auth';
+import { TokenService } from '@gad/auth';
 import { HealthService } from '@gad/health';
 import { ThrottledClients } from '@gad/limits';
 import { RealtimeIoAdapter } from '@gad/realtime';
@@ -64,12 +64,13 @@ export async function createApp(config: Configuration, options: CreateAppOptions
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
   const throttle = app.get(ThrottledClients);
+  const tokens = app.get(TokenService);
   await app.register(edge, {
     config,
     swaggerUiPath: `/${SWAGGER_UI_PATH}`,
     dashboardDir: options.dashboardDir ?? join(projectRoot(), 'apps/dashboard'),
     throttle,
-    hasCredential: (request) => extractAccessToken(request) !== undefined,
+    credentialRefusal: (request) => tokens.refusal(request),
   });
   recordHttpMetrics(fastify, app.get(MetricsService));
   logRequests(fastify, config.app);

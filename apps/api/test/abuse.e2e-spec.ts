@@ -1,8 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { FakeOpenAi } from './support/fake-openai.js';
 import { adminSession, call, createUser, type Session } from './support/http.js';
 import { sendBody } from './support/raw-http.js';
 import { closeAll, connected, dashboardSocket } from './support/socket-client.js';
 import { suiteApps, type TestApp } from './support/test-app.js';
+import { TEST_SECRET_KEY } from './support/test-env.js';
 
 /** `{"email":…,"password":…,"k0":1,…}` with `keys` extra keys (80k keys ≈ 850 KB). */
 function manyKeys(keys: number, base: Record<string, unknown> = { email: 'a@b.com', password: 'x' }): string {
@@ -94,6 +96,30 @@ describe('abuse resistance', () => {
       expect(JSON.parse(sent.body)).toMatchObject({ status: 401, detail: 'Authentication is required: send a bearer token.' });
       expect(sent.headers['www-authenticate']).toBe('Bearer');
       expect(sent.sent).toBeLessThan(8 * 1024 * 1024); // what the socket buffers took, not the body
+    });
+
+    it('answers an upload with a forged or expired token as the guard would, 401 invalid_token, before reading it', async () => {
+      const [header, payload] = admin.token.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      const unsigned = `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 })).toString('base64url')}`;
+      const expired = `${unsigned}.${createHmac('sha256', TEST_SECRET_KEY).update(unsigned).digest('base64url')}`;
+      for (const [token, detail] of [
+        ['junk', 'The access token is invalid.'],
+        [`${header}.${payload}.${'A'.repeat(43)}`, 'The access token is invalid.'], // a signature that does not match
+        [expired, 'The access token has expired.'], // the client should refresh, as the guard tells it
+      ]) {
+        const sent = await sendBody(t.origin, `${t.config.app.apiPrefix}/ai/chat`, {
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          size: 32 * 1024 * 1024,
+          chunked: true,
+        });
+        expect(sent.status).toBe(401);
+        expect(JSON.parse(sent.body)).toMatchObject({ status: 401, detail });
+        expect(sent.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+        expect(sent.sent).toBeLessThan(8 * 1024 * 1024); // what the socket buffers took, not the body
+      }
+      // a good token still gets its body read and answered by the route
+      expect((await call('POST', `${t.api}/ai/chat`, { message: 'hola' }, { token: admin.token })).status).toBe(200);
     });
 
     it('leaves a body-bearing request to the guard whenever auth itself would read a token from it', async () => {

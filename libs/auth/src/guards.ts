@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import {
   ALLOW_PENDING_PASSWORD_CHANGE_KEY,
-  AUTHENTICATION_REQUIRED,
   IS_PUBLIC_KEY,
   ROLES_KEY,
   hasRole,
@@ -13,6 +12,7 @@ import {
 import { ProblemException } from '@gad/observability';
 import { extractAccessToken } from './auth-cookies.js';
 import { AuthService } from './auth.service.js';
+import { authenticationRequired } from './token.service.js';
 
 /**
  * Global: every route needs a valid access token unless marked @Public(). Verification is
@@ -29,12 +29,7 @@ export class JwtAuthGuard implements CanActivate {
     if (context.getType() !== 'http' || this.flag(context, IS_PUBLIC_KEY)) return true;
     const req = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const token = extractAccessToken(req);
-    if (!token) {
-      throw new ProblemException(HttpStatus.UNAUTHORIZED, {
-        detail: AUTHENTICATION_REQUIRED,
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
-    }
+    if (!token) throw authenticationRequired();
     const user = await this.auth.authenticate(token);
     if (user.mustChangePassword && !this.flag(context, ALLOW_PENDING_PASSWORD_CHANGE_KEY)) {
       throw new ProblemException(HttpStatus.FORBIDDEN, {

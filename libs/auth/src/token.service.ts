@@ -2,9 +2,11 @@ import { Inject, HttpStatus, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtService, type JwtModuleOptions } from '@nestjs/jwt';
 import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { authConfig } from '@gad/config';
 import { ProblemException } from '@gad/observability';
-import { ROLES, type Role } from '@gad/access';
+import { AUTHENTICATION_REQUIRED, ROLES, type Role } from '@gad/access';
+import { extractAccessToken } from './auth-cookies.js';
 
 export const TOKEN_AUDIENCE = 'api';
 export const CLOCK_SKEW_SECONDS = 30;
@@ -85,6 +87,23 @@ export class TokenService {
     return claims;
   }
 
+  /**
+   * Why a request's access token is refused before anything is looked up (none sent, or its signature, claims or
+   * expiry fail), with the answer the guard would give; undefined when it verifies. The HTTP edge refuses such
+   * uploads without reading their bodies.
+   */
+  refusal(request: { headers: IncomingHttpHeaders }): ProblemException | undefined {
+    const token = extractAccessToken(request);
+    if (token === undefined) return authenticationRequired();
+    try {
+      this.verify(token);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ProblemException) return error;
+      throw error;
+    }
+  }
+
   newRefreshToken(): { token: string; hash: string } {
     const token = randomBytes(32).toString('base64url');
     return { token, hash: hashRefreshToken(token) };
@@ -148,6 +167,14 @@ export class AccessTokenExpired extends ProblemException {
       headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
     });
   }
+}
+
+/** No access token at all (no Bearer header, no access cookie) on a route that needs one. */
+export function authenticationRequired(): ProblemException {
+  return new ProblemException(HttpStatus.UNAUTHORIZED, {
+    detail: AUTHENTICATION_REQUIRED,
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
 }
 
 /** A 401 that is not about a bearer token (wrong password, refresh cookie): the plain challenge. */

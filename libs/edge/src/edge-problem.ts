@@ -9,8 +9,13 @@ export function refuse(
   detail: string,
   headers?: Record<string, string>,
 ): FastifyReply {
+  return refuseWith(request, reply, new ProblemException(status, { detail, headers }));
+}
+
+/** The same, with a problem made elsewhere (auth's refusal of a token). */
+export function refuseWith(request: FastifyRequest, reply: FastifyReply, problem: ProblemException): FastifyReply {
   // a refused body may still be arriving: close the connection rather than read it all
   if (!request.raw.complete && hasBody(request.raw)) closeAfterAnswer(request.raw, reply.raw);
-  sendProblem(reply, toProblem(new ProblemException(status, { detail, headers }), request, { exposeStack: false }));
+  sendProblem(reply, toProblem(problem, request, { exposeStack: false }));
   return reply;
 }

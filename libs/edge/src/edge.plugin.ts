@@ -5,7 +5,7 @@ import { checkBodyHeaders, registerBodyParsers } from './body-limits.js';
 import { compressionOptions } from './compression.js';
 import type { EdgeSettings } from './edge-settings.js';
 import { registerCors } from './cors.js';
-import { refuseEarly, type CredentialCheck, type ThrottleView } from './early-refusals.js';
+import { refuseEarly, type CredentialRefusal, type ThrottleView } from './early-refusals.js';
 import { httpsRedirect } from './https-redirect.js';
 import { routeSecurityPolicies } from './security-headers.js';
 import { serveDashboard } from './static-assets.js';
@@ -18,8 +18,8 @@ export interface EdgeOptions {
   dashboardDir: string;
   /** Clients the throttler has just refused; their bodies are refused unread. */
   throttle: ThrottleView;
-  /** Whether a request carries an access token at all (auth's own reading of the headers; not whether it is valid). */
-  hasCredential: CredentialCheck;
+  /** Auth's refusal of a request's access token when it is certain (none, or one that does not verify). */
+  credentialRefusal: CredentialRefusal;
 }
 
 /**
@@ -27,10 +27,10 @@ export interface EdgeOptions {
  * every refusal), the request id on every answer and the pages' own CSP (NestJS writes the security
  * headers themselves: `securityHeaders`), the HTTPS redirect, what the client may send (413/415 on
  * headers alone, then the body parsers), response compression, and the dashboard's static files. Bodies certain to be refused (a throttled client, no
- * credential for a route that needs one) are answered before they are read.
+ * valid access token for a route that needs one) are answered before they are read.
  */
 export const edge = fp(
-  async (fastify: FastifyInstance, { config, swaggerUiPath, dashboardDir, throttle, hasCredential }: EdgeOptions) => {
+  async (fastify: FastifyInstance, { config, swaggerUiPath, dashboardDir, throttle, credentialRefusal }: EdgeOptions) => {
     await registerCors(fastify, config.http);
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.header('x-request-id', request.id);
@@ -39,7 +39,7 @@ export const edge = fp(
     routeSecurityPolicies(fastify, config, swaggerUiPath);
     if (config.http.forceHttps) fastify.addHook('onRequest', httpsRedirect(config));
     fastify.addHook('onRequest', checkBodyHeaders(config));
-    fastify.addHook('onRequest', refuseEarly(throttle, hasCredential));
+    fastify.addHook('onRequest', refuseEarly(throttle, credentialRefusal));
     registerBodyParsers(fastify, config.http, throttle);
     await fastify.register(fastifyCompress, compressionOptions);
     await serveDashboard(fastify, config, dashboardDir);
