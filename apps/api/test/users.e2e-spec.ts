@@ -251,6 +251,11 @@ describe('users (PostgreSQL)', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(res.body.detail).toMatch(/__proto__|constructor|prototype/);
     }
+    // and in a query string, where the list would otherwise answer as if the key were not there
+    for (const query of ['constructor=1', 'prototype=1', '__proto__=1', 'limit=5&constructor=x']) {
+      const res = await call('GET', `${t.api}/users?${query}`, undefined, { token: admin.token });
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
     // the OAuth2 form, with the right password: only the extra key is wrong
     for (const key of ['__proto__', 'constructor']) {
       const form = `username=proto-keys%40example.com&password=${target.password}&${key}=x`;

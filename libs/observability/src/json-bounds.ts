@@ -1,5 +1,3 @@
-import { prototypeKeyProblem } from './safe-text.js';
-
 export interface JsonBounds {
   maxDepth: number;
   maxObjectKeys: number;
@@ -8,8 +6,7 @@ export interface JsonBounds {
 }
 
 /**
- * Why a parsed JSON value (a socket event's arguments) is too big a shape to validate, or carries a key
- * validation would silently drop (prototypeKeyProblem), or undefined when it is fine.
+ * Why a parsed JSON value is too big a shape to validate, or undefined when it is within bounds.
  * One pass with an explicit stack: linear in the value's size, whatever its depth. Runs before
  * class-transformer, whose handling of object keys is quadratic in their number.
  */
@@ -29,11 +26,7 @@ export function jsonBoundsProblem(value: unknown, bounds: JsonBounds): string | 
     if (keys.length > bounds.maxObjectKeys) return `An object with more than ${bounds.maxObjectKeys} keys is not accepted.`;
     totalKeys += keys.length;
     if (totalKeys > bounds.maxTotalKeys) return `More than ${bounds.maxTotalKeys} keys in all are not accepted.`;
-    for (const key of keys) {
-      const keyProblem = prototypeKeyProblem(key);
-      if (keyProblem) return keyProblem;
-      stack.push({ value: (node as Record<string, unknown>)[key], depth: depth + 1 });
-    }
+    for (const key of keys) stack.push({ value: (node as Record<string, unknown>)[key], depth: depth + 1 });
   }
   return undefined;
 }

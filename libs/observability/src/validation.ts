@@ -24,9 +24,35 @@ function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldE
   });
 }
 
+// NestJS's pipe deletes these keys (prototype pollution) without a word, so a body, query or socket event carrying
+// one passed with a field silently ignored, where any other unknown field is a 400.
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first prototype key anywhere in a parsed value (bounded already: JSON_MAX_* or the query string). */
+function prototypeKeyIn(value: unknown): string | undefined {
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    for (const key of Object.keys(node)) {
+      if (PROTOTYPE_KEYS.has(key)) return key;
+      stack.push((node as Record<string, unknown>)[key]);
+    }
+  }
+  return undefined;
+}
+
+/** NestJS's pipe, refusing prototype keys (400) where it would strip them. */
+class StrictValidationPipe extends ValidationPipe {
+  protected override stripProtoKeys(value: unknown): void {
+    const key = prototypeKeyIn(value);
+    if (key !== undefined) throw new ProblemException(HttpStatus.BAD_REQUEST, { detail: `The key "${key}" is not accepted.` });
+  }
+}
+
 /** Whitelisting validation whose failures are 400 problem details with an `errors` list. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
