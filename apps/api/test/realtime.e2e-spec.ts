@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
+import { WebSocket } from 'ws';
 import { FALLBACK_MESSAGES } from '@gad/ai';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/databases.js';
 import { FakeOpenAi } from './support/fake-openai.js';
@@ -97,6 +98,20 @@ describe('realtime /dashboard (PostgreSQL)', () => {
           main.disconnect();
         }
       }
+    });
+
+    it('hangs up on a raw connection to the main namespace once the refusal is sent', async () => {
+      const raw = new WebSocket(`${t.origin.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+      const frames: string[] = [];
+      raw.on('message', (data) => {
+        const frame = String(data);
+        frames.push(frame);
+        if (frame.startsWith('0')) raw.send('40'); // after the handshake, join "/"
+      });
+      const started = Date.now();
+      await new Promise((resolve) => raw.once('close', resolve));
+      expect(frames).toContain('44{"message":"Invalid namespace"}');
+      expect(Date.now() - started).toBeLessThan(5000); // not Socket.IO's 45 s, nor the 10 s for a client that joins nothing
     });
 
     it('refuses an expired token as token_expired', async () => {

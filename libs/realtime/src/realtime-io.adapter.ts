@@ -10,6 +10,8 @@ import { RedisService, type RedisClient } from '@gad/redis';
 type NestServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
 type NestServer = ReturnType<IoAdapter['createIOServer']>;
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 // A node that does not answer a cluster-wide lookup (fetchSockets) within this is left out of it.
 const CLUSTER_REQUEST_TIMEOUT_MS = 2000;
 
@@ -58,6 +60,8 @@ export class RealtimeIoAdapter extends IoAdapter {
       pingInterval: this.config.ws.heartbeatIntervalMs,
       maxHttpBufferSize: this.config.ws.messageMaxSize,
       cors: this.cors,
+      // a connection that joins no namespace (or is refused one) is closed after this, not Socket.IO's 45 s
+      connectTimeout: CONNECT_TIMEOUT_MS,
       serveClient: false, // the dashboard gets the client as a hashed static asset; no version-revealing /socket.io/socket.io.js
       // node:cluster spreads connections round-robin: long-polling's several requests would land on
       // different workers, so workers speak WebSocket only (no sticky-session balancer needed).
@@ -65,8 +69,12 @@ export class RealtimeIoAdapter extends IoAdapter {
     } as NestServerOptions);
     if (this.fanout) server.adapter(this.fanout as NestServerOptions['adapter']);
     // Socket.IO always has a main namespace and lets anyone join it: no token, no slot, no idle timeout.
-    // Only /dashboard is served, so the main one refuses every client as an unknown namespace would.
-    server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
+    // Only /dashboard is served, so the main one refuses every client as an unknown namespace would, then
+    // hangs up once the refusal is out (no legitimate client shares that connection with /dashboard).
+    server.of('/').use((socket, next) => {
+      next(new Error('Invalid namespace'));
+      setImmediate(() => socket.conn.close());
+    });
     return server;
   }
 }
