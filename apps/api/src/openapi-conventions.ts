@@ -69,7 +69,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Config
       type: 'oauth2',
       description: `OAuth2 password flow (Swagger UI's Authorize button); the access token is a JWT. ${RFC_8725}`,
       flows: {
-        password: { tokenUrl: `${prefix}/auth/login`, refreshUrl: `${prefix}/auth/refresh`, scopes: {} },
+        // no refreshUrl: the refresh token is an HttpOnly cookie, not OAuth2's refresh_token grant
+        password: { tokenUrl: `${prefix}/auth/login`, scopes: {} },
       },
     });
   for (const [name, description] of TAGS) builder.addTag(name, description);

@@ -51,6 +51,10 @@ const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
   Object.entries(item).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
 );
 
+/** Public: no scheme at all, or `{}` among the alternatives (a credential is used when sent, never required). */
+const isOpen = (operation: Operation): boolean =>
+  operation.security?.length === 0 || Boolean(operation.security?.some((requirement) => Object.keys(requirement).length === 0));
+
 /** What class-validator enforces on one property, in OpenAPI's words. */
 function enforced(target: object, property: string): Schema {
   const rules = getMetadataStorage()
@@ -145,9 +149,9 @@ describe('openapi.json and the code', () => {
   it('documents the forced-password-change 403 only where it can happen (not on change-password or GET /users/me)', () => {
     const exempt = ['GET /users/me', 'POST /auth/change-password'];
     const withForbidden = operations
-      .filter(({ operation }) => (operation.security ?? []).length > 0 && '403' in operation.responses)
+      .filter(({ operation }) => !isOpen(operation) && '403' in operation.responses)
       .map(({ method, path }) => `${method} ${path}`);
-    const signedIn = operations.filter(({ operation }) => (operation.security ?? []).length > 0);
+    const signedIn = operations.filter(({ operation }) => !isOpen(operation));
     expect(withForbidden.filter((o) => exempt.includes(o))).toEqual([]);
     expect(withForbidden.length).toBe(signedIn.length - exempt.length);
   });
@@ -254,7 +258,7 @@ function mismatches(value: unknown, schema: Schema, at: string): string[] {
 describe('openapi.json and the running server', () => {
   const apps = suiteApps();
 
-  it('marks exactly the operations that answer without credentials as public (`security: []`)', async () => {
+  it('marks exactly the operations that answer without credentials as public (`security: []`, or `{}` among them)', async () => {
     const t = await apps.start({ RATE_LIMIT_CALLS: '100000' });
     const origin = `${t.origin}${doc.servers[0].url}`;
     const answers: { operation: string; public: boolean; status: number }[] = [];
@@ -263,10 +267,12 @@ describe('openapi.json and the running server', () => {
       const body = ['POST', 'PATCH'].includes(method) ? '{}' : undefined;
       const res = await fetch(url, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
       await res.body?.cancel();
-      answers.push({ operation: `${method} ${path}`, public: operation.security?.length === 0, status: res.status });
+      answers.push({ operation: `${method} ${path}`, public: isOpen(operation), status: res.status });
     }
     for (const answer of answers)
       expect({ ...answer, status: answer.status === 401 }).toEqual({ ...answer, status: !answer.public });
+    // signing out takes any credential it is given (a generated client sends only what `security` names)
+    expect(doc.paths['/auth/logout'].post.security).toEqual([{ bearer: [] }, { access_token: [] }, { refresh_token: [] }, {}]);
     expect(answers.filter((a) => a.public).map((a) => a.operation)).toEqual(
       expect.arrayContaining(['POST /auth/login', 'POST /auth/logout', 'GET /health', 'GET /health/ready']),
     );

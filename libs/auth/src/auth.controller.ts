@@ -1,6 +1,16 @@
 import { Body, Controller, Header, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { ApiBody, ApiConsumes, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { appConfig, authConfig } from '@gad/config';
 import { ApiProblems } from '@gad/observability';
@@ -91,6 +101,11 @@ export class AuthController {
     description: 'The session is over (or there was none); the cookies are cleared.',
     headers: setCookieHeader('clear'),
   })
+  // any credential names the session to end, and none is needed: generated clients then send what they hold
+  @ApiSecurity({})
+  @ApiCookieAuth('refresh_token')
+  @ApiCookieAuth('access_token')
+  @ApiBearerAuth()
   async logout(@Req() req: Request, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.logout(readCookie(req, REFRESH_COOKIE), extractAccessToken(req), client);
     this.cookies.clear(res);
