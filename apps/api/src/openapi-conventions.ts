@@ -168,7 +168,7 @@ const HEADERS: Record<string, HeaderObject> = {
   },
   'X-RateLimit-Limit': integerHeader(
     'Requests allowed per client address per window (RATE_LIMIT_CALLS). On the answers the limiter counted: not on ' +
-      'those the edge gives before it (413, 415, malformed JSON, a body sent with no credential or while throttled), ' +
+      'those the edge gives before it (413, 415, malformed JSON, a body sent with no valid token or while throttled), ' +
       'though a body it read and refused still counts.',
     1,
   ),

@@ -50,9 +50,26 @@ describe('AiService', () => {
       ['😀'.repeat(9) + 'xx', tooLong], // 20 units, 11 characters
       ['😀'.repeat(10) + 'x', tooLong], // 21 units: more than twice the bound
       ['x'.repeat(10), []],
-      ['x'.repeat(10_000_000), tooLong], // refused from its length, no character listed
     ] as const) {
       expect({ length: message.length, errors: service.inputErrors({ message }) }).toEqual({ length: message.length, errors });
+    }
+  });
+
+  it('refuses a message far over the bound from its length alone, without listing its characters', () => {
+    const huge = 'x'.repeat(10_000_000);
+    const iterate = Object.getOwnPropertyDescriptor(String.prototype, Symbol.iterator)!;
+    Object.defineProperty(String.prototype, Symbol.iterator, {
+      ...iterate,
+      value() {
+        throw new Error('the characters were listed');
+      },
+    });
+    try {
+      expect(service.inputErrors({ message: huge })).toEqual([
+        { field: 'message', message: 'message must be at most 10 characters' },
+      ]);
+    } finally {
+      Object.defineProperty(String.prototype, Symbol.iterator, iterate);
     }
   });
 

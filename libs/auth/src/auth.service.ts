@@ -195,7 +195,7 @@ export class AuthService implements OnModuleInit {
   async changePassword(principal: AuthenticatedUser, current: string, next: string, client: ClientContext): Promise<void> {
     const user = await this.users.findById(principal.id);
     if (!user) throw unauthenticated('The current password is incorrect.');
-    const attempt = await this.reserveAttempt(client.ip, user.email);
+    const attempt = await this.reserveAttempt(client.ip, normalizeEmail(user.email)); // the key sign-in uses
     let valid: boolean;
     try {
       valid = await this.passwords.verify(current, user.hashedPassword, client.signal);

@@ -10,6 +10,7 @@ export class ChatRequestDto {
     description: 'The question; 1..AI_MAX_MESSAGE_LENGTH (default 4000) characters, not only whitespace.',
     minLength: 1,
     maxLength: 4000,
+    pattern: '\\S', // not only whitespace
     example: '¿Cuál es el estado del sistema?',
   })
   @IsString()

@@ -7,6 +7,9 @@ import { MAX_PASSWORD_BYTES } from '../password.service.js';
 import { MaxPasswordLength } from './password-length.decorator.js';
 import { EMAIL_POLICY, IsAccountEmail, toNormalizedEmail } from '../email.js';
 
+// what trimming leaves non-empty (validation trims full_name first)
+const NOT_BLANK = '\\S';
+
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 const PASSWORD_RULES = `At least 12 characters, at most ${MAX_PASSWORD_BYTES} bytes, not the email, not a common password.`;
@@ -19,7 +22,7 @@ export class CreateUserDto {
   @MaxLength(320)
   email!: string;
 
-  @ApiProperty({ example: "Ana O'Brien", minLength: 1, maxLength: 200 })
+  @ApiProperty({ example: "Ana O'Brien", minLength: 1, maxLength: 200, pattern: NOT_BLANK })
   @Transform(trim)
   @IsString()
   @MinLength(1, { message: 'full_name must not be empty' })
@@ -52,7 +55,7 @@ export class UpdateUserDto {
   @MaxLength(320)
   email?: string;
 
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, pattern: NOT_BLANK })
   @IsOmittable()
   @Transform(trim)
   @IsString()
@@ -79,7 +82,7 @@ export class UpdateUserDto {
 }
 
 export class UpdateMeDto {
-  @ApiProperty({ minLength: 1, maxLength: 200 })
+  @ApiProperty({ minLength: 1, maxLength: 200, pattern: NOT_BLANK })
   @Transform(trim)
   @IsString()
   @MinLength(1, { message: 'full_name must not be empty' })
