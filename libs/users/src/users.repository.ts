@@ -4,7 +4,7 @@ import { In, Raw, type FindOperator, type Repository } from 'typeorm';
 import { pageIds, type PageRequest, type PageRows } from '@gad/database';
 import type { Role } from '@gad/access';
 import { RoleEntity } from './entities/role.entity.js';
-import { UserEntity } from './entities/user.entity.js';
+import { UserEntity, roleNamesOf } from './entities/user.entity.js';
 import { normalizeEmail } from './email.js';
 
 export interface NewUser {
@@ -86,7 +86,7 @@ export class UsersRepository {
       await users.query(LOCK_USER, [id]);
       const user = await userWithRoles(users, id);
       if (!user) return null;
-      const rolesChange = roleEntities !== undefined && roleNames(roleEntities) !== roleNames(user.roles);
+      const rolesChange = roleEntities !== undefined && roleNamesOf({ roles: roleEntities }).join() !== roleNamesOf(user).join();
       Object.assign(user, columns);
       if (roleEntities) user.roles = roleEntities;
       await users.save(user);
@@ -134,12 +134,6 @@ export class UsersRepository {
 async function userWithRoles(users: Repository<UserEntity>, id: string): Promise<UserEntity | null> {
   return (await users.find({ where: { id }, relations: { roles: true } }))[0] ?? null;
 }
-
-const roleNames = (roles: RoleEntity[]): string =>
-  roles
-    .map((role) => role.name)
-    .sort()
-    .join();
 
 /** An email lookup the unique index on lower(email) serves (a plain `email =` was a sequential scan). */
 function byEmail(email: string): FindOperator<string> {
